@@ -1,0 +1,98 @@
+"""`load_dataset`: build a dataset if needed and open a split for random access."""
+
+import os
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from data_pipelines.builders import BUILDERS
+
+DEFAULT_DATA_DIR = os.path.join("~", "tensorflow_datasets")
+
+
+class MeshPairSource:
+  """Random access to one split of a built dataset (`len(src)`, `src[i]`, `src.__getitems__`).
+
+  Elements are dicts of numpy arrays: image (S, S, 1) float32 in [0, 1], sphere (2b, 2b, C) float32,
+  rotation (3, 3) float32, label int32 scalar, mesh_id str.
+
+  Attributes:
+    class_names: label names, in label order (len = number of classes).
+    info: the TFDS DatasetInfo (features, split sizes, metadata such as skipped meshes).
+  """
+
+  def __init__(self, data_source, info):
+    self._data_source = data_source
+    self.info = info
+    self.class_names = list(info.features["label"].names)
+
+  def __len__(self) -> int:
+    return len(self._data_source)
+
+  def __getitem__(self, index) -> dict:
+    if not -len(self) <= index < len(self):
+      raise IndexError(f"index {index} out of range for a source of {len(self)} examples")
+    return _convert(self._data_source[int(index) % len(self)])
+
+  def __getitems__(self, indices) -> list:
+    """Reads several examples in one call (array_record batches the reads)."""
+    return [_convert(e) for e in self._data_source.__getitems__([int(i) for i in indices])]
+
+  def __repr__(self):
+    return (f"MeshPairSource({self.info.full_name}, {len(self)} examples, "
+            f"{len(self.class_names)} classes)")
+
+
+def _convert(example) -> dict:
+  mesh_id = example["mesh_id"]
+  return {
+      "image": np.asarray(example["image"], np.float32),
+      "sphere": np.asarray(example["sphere"], np.float32),
+      "rotation": np.asarray(example["rotation"], np.float32),
+      "label": np.int32(example["label"]),
+      "mesh_id": mesh_id.decode() if isinstance(mesh_id, bytes) else str(mesh_id),
+  }
+
+
+def make_builder(name: str, *, data_dir=None, mesh_dir=None, num_workers=None, use_beam=False,
+                 **config_kwargs):
+  """The TFDS builder `name` for the given options (see `load_dataset`); builds nothing."""
+  if name not in BUILDERS:
+    raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(BUILDERS)}")
+  builder_class = BUILDERS[name]
+  kwargs = {"num_workers": num_workers, "use_beam": use_beam}
+  if mesh_dir is not None:
+    if name == "synthetic_shapes":
+      raise ValueError("synthetic_shapes generates its meshes; it takes no mesh_dir")
+    kwargs["mesh_dir"] = mesh_dir
+  return builder_class(
+      config=builder_class.make_config(**config_kwargs),
+      data_dir=os.path.expanduser(os.fspath(data_dir or DEFAULT_DATA_DIR)), **kwargs)
+
+
+def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_workers=None,
+                 beam_runner=None, **builder_config_kwargs) -> MeshPairSource:
+  """Opens a split of a dataset of (view, spherical map) pairs, building the dataset first if needed.
+
+  Args:
+    name: "synthetic_shapes" (procedural, offline), "modelnet" or "shapenet".
+    split: "train" or "test".
+    data_dir: where TFDS keeps built datasets (default ~/tensorflow_datasets).
+    mesh_dir: the mesh directory for "modelnet" (official layout <class>/{train,test}/*.off) and
+      "shapenet" (synset folders); not used once the dataset is built.
+    num_workers: processes that generate examples (default: all cores).
+    beam_runner: build with Apache Beam on this runner (e.g. "DirectRunner"; needs the beam extra).
+    **builder_config_kwargs: image_size (64), bandwidth (32), channels (("distance",), add
+      "normal_cosine"), views_per_mesh (1), rotation_mode ("3dof" or "2dof"), scale_range (None,
+      or (low, high) anisotropic scaling), seed (0), categories (None = all); "modelnet": variant
+      ("modelnet10" or "modelnet40"); "synthetic_shapes": train_per_category (200),
+      test_per_category (50). Each combination is its own TFDS config (own directory).
+
+  Returns:
+    A `MeshPairSource`: `len(src)`, `src[i]` -> dict of numpy arrays, `src.class_names`.
+  """
+  builder = make_builder(name, data_dir=data_dir, mesh_dir=mesh_dir, num_workers=num_workers,
+                         use_beam=beam_runner is not None, **builder_config_kwargs)
+  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+      try_download_gcs=False, beam_runner=beam_runner))
+  return MeshPairSource(builder.as_data_source(split=split), builder.info)

@@ -1,0 +1,95 @@
+"""Reading and normalising triangle meshes (DESIGN.md §4.1).
+
+Every reader goes through trimesh, which handles .off (including ModelNet's malformed header where the
+counts are glued to the keyword, `OFF1234 5678 0`), .obj, .ply, .stl, .glb and the other formats it
+knows. Only geometry is read: material and texture files of an .obj are never opened, so a missing
+`mtllib` file or an absent Pillow does not matter. Any problem is raised as `MeshError`, whose message
+names the file and the problem, so that dataset builders can skip and report bad files.
+"""
+
+import os
+
+import numpy as np
+import trimesh
+
+
+class MeshError(ValueError):
+  """A mesh file that cannot be used: unreadable, empty, degenerate or non-finite."""
+
+
+def load_mesh(path) -> trimesh.Trimesh:
+  """Reads the geometry of a mesh file as one triangle mesh, with vertices as stored.
+
+  Args:
+    path: a mesh file in any format trimesh reads (.off, .obj, .ply, .stl, ...). Multi-part files
+      (scenes, .obj groups) are merged into one mesh.
+
+  Returns:
+    A `trimesh.Trimesh` with `vertices` (V, 3) float64 and `faces` (F, 3) int64, V, F ≥ 1.
+
+  Raises:
+    MeshError: the file is missing or unreadable, or the mesh is empty, degenerate (zero extent or no
+      face of positive area) or has non-finite vertices. The message names the file.
+  """
+  path = os.fspath(path)
+  if not os.path.isfile(path):
+    raise MeshError(f"{path}: no such mesh file")
+  try:
+    # skip_materials: read geometry only (no .mtl, no textures, no Pillow); process=False keeps the
+    # vertices as stored (merging would change counts and hide problems the checks below report).
+    loaded = trimesh.load(path, force="mesh", process=False, skip_materials=True)
+  except Exception as error:  # trimesh raises many types on malformed input
+    raise MeshError(f"{path}: unreadable mesh ({type(error).__name__}: {error})") from error
+  if not isinstance(loaded, trimesh.Trimesh):
+    raise MeshError(f"{path}: not a triangle mesh (trimesh returned {type(loaded).__name__})")
+  try:
+    check_mesh(loaded)
+  except MeshError as error:
+    raise MeshError(f"{path}: {error}") from None
+  return loaded
+
+
+def check_mesh(mesh: trimesh.Trimesh) -> None:
+  """Raises MeshError unless `mesh` has finite vertices, faces, and positive extent and area."""
+  vertices = np.asarray(mesh.vertices)
+  faces = np.asarray(mesh.faces)
+  if vertices.ndim != 2 or vertices.shape[-1] != 3 or len(vertices) == 0:
+    raise MeshError(f"empty mesh: expected vertices of shape (V>0, 3), got {vertices.shape}")
+  if faces.ndim != 2 or faces.shape[-1] != 3 or len(faces) == 0:
+    raise MeshError(f"mesh has no triangle faces (faces of shape {faces.shape})")
+  if not np.isfinite(vertices).all():
+    raise MeshError(f"non-finite vertex coordinates ({(~np.isfinite(vertices)).any(1).sum()} "
+                    "vertices with NaN or inf)")
+  if faces.min() < 0 or faces.max() >= len(vertices):
+    raise MeshError(f"face indices outside [0, {len(vertices)})")
+  extent = np.ptp(vertices[faces.ravel()], axis=0).max()
+  if not extent > 0:
+    raise MeshError("degenerate mesh: all face vertices coincide")
+  if not mesh.area > 1e-12 * extent**2:
+    raise MeshError("degenerate mesh: every face has zero area")
+
+
+def normalize_mesh(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+  """Centres a mesh and scales it into the unit ball.
+
+  The centre is the middle of the bounding box of the vertices used by faces (robust to uneven
+  tessellation, unlike the vertex mean); the scale makes the farthest such vertex lie on the unit
+  sphere. Normalise in the dataset's canonical frame, before rotating: the bounding box is not
+  rotation invariant, so normalising after a rotation would break equivariance.
+
+  Args:
+    mesh: a trimesh.Trimesh with vertices (V, 3) and faces (F, 3).
+
+  Returns:
+    A new Trimesh with vertices (V', 3) float64, max norm exactly 1, and faces (F, 3); unreferenced
+    vertices are dropped.
+
+  Raises:
+    MeshError: the mesh is empty, degenerate or non-finite.
+  """
+  check_mesh(mesh)
+  used, faces = np.unique(np.asarray(mesh.faces), return_inverse=True)
+  vertices = np.asarray(mesh.vertices, np.float64)[used]
+  vertices = vertices - 0.5 * (vertices.min(0) + vertices.max(0))
+  vertices = vertices / np.linalg.norm(vertices, axis=1).max()
+  return trimesh.Trimesh(vertices, faces.reshape(-1, 3), process=False)
