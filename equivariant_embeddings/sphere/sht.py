@@ -54,7 +54,7 @@ def _skew_indices(b: int):
   n_r = 2 * ((b + 1) // 2)
   l, m = np.meshgrid(np.arange(b), np.arange(b), indexing="ij")
   valid = l >= m
-  return np.where(valid, m * n_r + (l - m), 0), valid
+  return np.where(valid, m * n_r + (l - m), 0).astype(np.int32), valid
 
 
 def _as_real_pairs(z):
