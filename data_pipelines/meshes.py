@@ -37,7 +37,9 @@ def load_mesh(path) -> trimesh.Trimesh:
   try:
     # skip_materials: read geometry only (no .mtl, no textures, no Pillow); process=False keeps the
     # vertices as stored (merging would change counts and hide problems the checks below report).
-    loaded = trimesh.load(path, force="mesh", process=False, skip_materials=True)
+    loaded = trimesh.load(path, process=False, skip_materials=True)
+    if isinstance(loaded, trimesh.Scene):
+      loaded = _merge_scene_geometry(loaded)
   except Exception as error:  # trimesh raises many types on malformed input
     raise MeshError(f"{path}: unreadable mesh ({type(error).__name__}: {error})") from error
   if not isinstance(loaded, trimesh.Trimesh):
@@ -47,6 +49,25 @@ def load_mesh(path) -> trimesh.Trimesh:
   except MeshError as error:
     raise MeshError(f"{path}: {error}") from None
   return loaded
+
+
+def _merge_scene_geometry(scene: trimesh.Scene) -> trimesh.Trimesh:
+  """The triangles of every node of a scene, placed by its transform, as one geometry-only mesh.
+
+  Done by hand because trimesh's own merge copies the visuals, which needs Pillow for textures.
+  """
+  vertices, faces, offset = [], [], 0
+  for node in scene.graph.nodes_geometry:
+    transform, name = scene.graph[node]
+    geometry = scene.geometry[name]
+    if not isinstance(geometry, trimesh.Trimesh):  # points and paths have no surface
+      continue
+    vertices.append(trimesh.transform_points(geometry.vertices, transform))
+    faces.append(np.asarray(geometry.faces) + offset)
+    offset += len(geometry.vertices)
+  if not vertices:
+    return trimesh.Trimesh()
+  return trimesh.Trimesh(np.concatenate(vertices), np.concatenate(faces), process=False)
 
 
 def check_mesh(mesh: trimesh.Trimesh) -> None:

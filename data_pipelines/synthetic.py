@@ -104,13 +104,15 @@ def _monitor(rng):
 
 def _mug(rng):
   radius, height = rng.uniform(0.35, 0.5), rng.uniform(0.7, 1.2)
-  reach, grip = rng.uniform(0.2, 0.35), rng.uniform(0.4, 0.7) * height
-  bar = 0.07
+  reach, grip = rng.uniform(0.2, 0.35), rng.uniform(0.4, 0.6) * height
+  grip_z = rng.uniform(0.55, 0.65) * height  # handle above the middle: top and bottom differ
+  bar, foot = 0.07, rng.uniform(0.05, 0.1)
   return [
       _cylinder(radius, height, [0, 0, 0.5 * height]),
-      _box([reach, bar, bar], [radius + 0.5 * reach, 0, 0.5 * height + 0.5 * grip]),
-      _box([reach, bar, bar], [radius + 0.5 * reach, 0, 0.5 * height - 0.5 * grip]),
-      _box([bar, bar, grip + bar], [radius + reach, 0, 0.5 * height]),
+      _cylinder(radius * rng.uniform(1.08, 1.15), foot, [0, 0, 0.5 * foot]),
+      _box([reach, bar, bar], [radius + 0.5 * reach, 0, grip_z + 0.5 * grip]),
+      _box([reach, bar, bar], [radius + 0.5 * reach, 0, grip_z - 0.5 * grip]),
+      _box([bar, bar, grip + bar], [radius + reach, 0, grip_z]),
   ]
 
 
