@@ -54,7 +54,7 @@ def _car(rng):
   length, width, height = rng.uniform(1.6, 2.2), rng.uniform(0.7, 0.9), rng.uniform(0.3, 0.45)
   wheel = rng.uniform(0.14, 0.2)
   cabin_length, cabin_height = rng.uniform(0.4, 0.6) * length, rng.uniform(0.25, 0.4)
-  cabin_x = -rng.uniform(0.05, 0.2) * length  # cabin set back: front and rear differ
+  cabin_x = -rng.uniform(0.12, 0.25) * length  # cabin set back: front and rear differ
   base = wheel
   parts = [
       _box([length, width, height], [0, 0, base + 0.5 * height]),
@@ -105,11 +105,11 @@ def _monitor(rng):
 def _mug(rng):
   radius, height = rng.uniform(0.35, 0.5), rng.uniform(0.7, 1.2)
   reach, grip = rng.uniform(0.2, 0.35), rng.uniform(0.4, 0.6) * height
-  grip_z = rng.uniform(0.55, 0.65) * height  # handle above the middle: top and bottom differ
+  grip_z = rng.uniform(0.6, 0.7) * height  # handle above the middle: top and bottom differ
   bar, foot = 0.07, rng.uniform(0.05, 0.1)
   return [
       _cylinder(radius, height, [0, 0, 0.5 * height]),
-      _cylinder(radius * rng.uniform(1.08, 1.15), foot, [0, 0, 0.5 * foot]),
+      _cylinder(radius * rng.uniform(1.12, 1.2), foot, [0, 0, 0.5 * foot]),
       _box([reach, bar, bar], [radius + 0.5 * reach, 0, grip_z + 0.5 * grip]),
       _box([reach, bar, bar], [radius + 0.5 * reach, 0, grip_z - 0.5 * grip]),
       _box([bar, bar, grip + bar], [radius + reach, 0, grip_z]),
@@ -131,7 +131,8 @@ def _sofa(rng):
 def _table(rng):
   length, width, height = rng.uniform(1.4, 2.2), rng.uniform(0.8, 1.2), rng.uniform(0.8, 1.1)
   top_t, leg = rng.uniform(0.05, 0.1), rng.uniform(0.05, 0.09)
-  drawer_w, drawer_h = rng.uniform(0.3, 0.5) * width, rng.uniform(0.12, 0.2)
+  drawer_w, drawer_h = rng.uniform(0.3, 0.5) * width, rng.uniform(0.15, 0.25)
+  shelf_z = rng.uniform(0.2, 0.35) * height
   parts = [_box([length, width, top_t], [0, 0, height - 0.5 * top_t])]
   for x in (0.5 * length - leg, -0.5 * length + leg):
     for y in (0.5 * width - leg, -0.5 * width + leg):
@@ -140,6 +141,8 @@ def _table(rng):
   parts.append(_box([0.35 * length, drawer_w, drawer_h],
                     [0.25 * length, 0.5 * width - 0.5 * drawer_w - leg,
                      height - top_t - 0.5 * drawer_h]))
+  # A low shelf under the other half: the top and bottom views differ at every seed.
+  parts.append(_box([0.45 * length, width - 2 * leg, 0.04], [-0.25 * length, 0, shelf_z]))
   return parts
 
 
