@@ -8,8 +8,8 @@ import zlib
 import numpy as np
 import pytest
 
-from data_pipelines import (load_dataset, load_mesh, normalize_mesh, render_view, spherical_map,
-                            synthetic_shape)
+from data_pipelines import (BatchIterator, load_dataset, load_mesh, normalize_mesh, render_view,
+                            spherical_map, synthetic_shape)
 from data_pipelines.builders import shapenet
 from tests.data_pipelines.conftest import shared_path
 
@@ -57,6 +57,10 @@ def test_synthetic_shapes_build(tmp_path):
                              atol=1e-5)
   assert np.abs(example["image"] - render_view(mesh, 32, rotation=example["rotation"])).mean() < 1e-3
   assert train.info.metadata["skipped_meshes"]["train"]["skipped"] == 0
+  # The input pipeline reads the built source in batches.
+  batch = next(BatchIterator(train, 4, seed=0))
+  assert batch["sphere"].shape == (4, 16, 16, 1) and batch["label"].dtype == np.int32
+  assert set(batch["label"].tolist()) <= {0, 1}
 
 
 def test_builds_are_deterministic_and_parallel_equals_serial(tmp_path):
