@@ -4,8 +4,6 @@
 Y_ℓm(θ, φ) = λ_ℓm(θ) e^{imφ}, for m ≥ 0 (λ_ℓ,−m = (−1)^m λ_ℓm).
 """
 
-import functools
-
 import numpy as np
 
 from equivariant_embeddings.sphere import grid
@@ -46,9 +44,9 @@ def legendre_table(l_max: int, theta: np.ndarray) -> np.ndarray:
   return table
 
 
-@functools.lru_cache(maxsize=None)
 def grid_legendre(b: int) -> np.ndarray:
-  """λ_ℓm(θ_j) on the Driscoll–Healy colatitudes, shape (b [ℓ], b [m], 2b [j]), float64, read-only."""
-  table = legendre_table(grid.check_bandwidth(b) - 1, grid.colatitudes(b))
-  table.setflags(write=False)
-  return table
+  """λ_ℓm(θ_j) on the Driscoll–Healy colatitudes, shape (b [ℓ], b [m], 2b [j]), float64.
+
+  Not cached: the transforms cache only their folded tables built from it.
+  """
+  return legendre_table(grid.check_bandwidth(b) - 1, grid.colatitudes(b))
