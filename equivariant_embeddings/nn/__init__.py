@@ -1,0 +1,15 @@
+"""Flax layers and models on the sphere (DESIGN.md §3.6, §5).
+
+Spatial arrays are (..., 2b, 2b, C) on the Driscoll–Healy grid, spectral ones (..., b, 2b−1, C).
+"""
+
+from equivariant_embeddings.nn.activations import activation
+from equivariant_embeddings.nn.batch_norm import SphericalBatchNorm
+from equivariant_embeddings.nn.conv import SphericalConv
+from equivariant_embeddings.nn.pooling import area_pool
+from equivariant_embeddings.nn.pooling import global_average
+from equivariant_embeddings.nn.pooling import spectral_pool
+from equivariant_embeddings.nn.residual import ResidualBlock
+from equivariant_embeddings.nn.spectral import resize_coefficients
+from equivariant_embeddings.nn.spherical_cnn import SphericalCNN
+from equivariant_embeddings.nn.spherical_cnn import block_name
