@@ -1,0 +1,38 @@
+"""orbax checkpoints of a training run: the train state (params, optimizer state, batch statistics,
+step, RNG) and the data iterator's position, under workdir/checkpoints/<step>/."""
+
+import os
+
+import orbax.checkpoint as ocp
+
+CHECKPOINT_DIR = "checkpoints"
+
+
+def make_manager(workdir: str, keep: int) -> ocp.CheckpointManager:
+  """A manager keeping the last `keep` checkpoints; the caller decides when to save."""
+  if keep < 1:
+    raise ValueError(f"keep_checkpoints must be at least 1, got {keep}")
+  directory = os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR)
+  return ocp.CheckpointManager(
+      directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+
+
+def save(manager: ocp.CheckpointManager, step: int, state, data_state: dict) -> None:
+  """Saves (asynchronously) the train state pytree and the JSON-able data position at `step`."""
+  manager.save(step, args=ocp.args.Composite(
+      state=ocp.args.StandardSave(state), data=ocp.args.JsonSave(data_state)))
+
+
+def restore(manager: ocp.CheckpointManager, target, step: int | None = None):
+  """The checkpoint at `step` (default: the latest) as (train state, data position), or None if
+  there is none. `target` is a train state (or its abstract shapes) giving structure and shardings."""
+  step = manager.latest_step() if step is None else step
+  if step is None:
+    return None
+  if step not in manager.all_steps():
+    raise ValueError(f"no checkpoint for step {step} in {manager.directory}; "
+                     f"have {sorted(manager.all_steps())}")
+  restored = manager.restore(step, args=ocp.args.Composite(
+      state=ocp.args.StandardRestore(target), data=ocp.args.JsonRestore()))
+  return restored.state, restored.data
+

@@ -1,0 +1,67 @@
+"""The spherical CNN stage: classify shapes from spherical maps under random SO(3) rotations."""
+
+import jax.numpy as jnp
+import optax
+
+import data_pipelines
+from equivariant_embeddings import sphere
+from equivariant_embeddings.nn import SphericalCNN
+
+
+class SphericalCNNStage:
+  """Cross-entropy classification of `sphere` (batch, 2b, 2b, C) maps into `label`s.
+
+  Training maps are rotated on the device by a fresh uniformly random rotation per example and step
+  (`config.augment_rotations`): exact for the band-limited part of the map, which is all that the
+  first spherical convolution sees. Evaluation maps are used as stored (the dataset's own random
+  rotation, so SO(3)/SO(3) with a "3dof" dataset).
+  """
+
+  batch_keys = ("sphere", "label")
+
+  def __init__(self, config):
+    self.config = config
+    self.model = SphericalCNN(num_classes=config.num_classes, **config.model)
+    bandwidth = config.data.builder.bandwidth
+    self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
+
+  def open_datasets(self) -> dict:
+    """{"train": source, "eval": source} from `data_pipelines.load_dataset` (built on first use)."""
+    data = self.config.data
+    kwargs = dict(data.builder)
+    if data.mesh_dir:
+      kwargs["mesh_dir"] = data.mesh_dir
+    sources = {role: data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
+                                                 num_workers=data.num_workers, **kwargs)
+               for role, split in (("train", data.train_split), ("eval", data.eval_split))}
+    for role, source in sources.items():
+      if len(source.class_names) != self.config.num_classes:
+        raise ValueError(f"config.num_classes = {self.config.num_classes} but the {role} split of "
+                         f"{data.name} has {len(source.class_names)} classes {source.class_names}")
+      shape = source[0]["sphere"].shape
+      if shape != self.input_shape:
+        raise ValueError(f"{data.name}/{role} spheres have shape {shape}, the config expects "
+                         f"{self.input_shape}")
+    return sources
+
+  def init_variables(self, rng):
+    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
+
+  def per_example_losses(self, variables, batch, rng, train: bool):
+    """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}."""
+    x = batch["sphere"]
+    if train and self.config.augment_rotations:
+      x = sphere.rotate_spherical(x, sphere.random_rotations(rng, x.shape[0]))
+    if train:
+      (logits, _), new_model_state = self.model.apply(variables, x, train=True,
+                                                      mutable=["batch_stats"])
+    else:
+      (logits, _), new_model_state = self.model.apply(variables, x, train=False), {}
+    losses = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
+    correct = (jnp.argmax(logits, axis=-1) == batch["label"]).astype(jnp.float32)
+    return losses, {"accuracy": correct}, new_model_state
+
+  def features(self, variables, x, layer: str):
+    """The feature maps of block `layer` for maps x (batch, 2b, 2b, C), batch norm in eval mode."""
+    _, features = self.model.apply(variables, x, train=False)
+    return features[layer]

@@ -1,0 +1,43 @@
+r"""Trains a stage of the project from a config (DESIGN.md §6).
+
+  python -m experiments.train --config=configs/spherical_cnn.py --workdir=/tmp/scnn
+  python -m experiments.train --config=configs/spherical_cnn_synthetic.py --workdir=/tmp/synth \
+      --config.num_train_steps=500
+
+Restarting the same command resumes from the latest checkpoint in the workdir. See
+`experiments.train_lib.train_and_evaluate` for what is written there.
+"""
+
+import logging as py_logging
+
+from absl import app
+from absl import flags
+from absl import logging
+from ml_collections import config_flags
+
+from experiments import train_lib
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Path to a config file (configs/*.py); override fields with --config.<field>=...",
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None, "Directory for checkpoints, metrics and plots.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+class _QuietLibraries(py_logging.Filter):
+  """Drops INFO lines of orbax (dozens per checkpoint), keeping warnings and errors."""
+
+  def filter(self, record):
+    return record.levelno >= py_logging.WARNING or "/orbax/" not in record.pathname
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+  logging.get_absl_handler().addFilter(_QuietLibraries())
+  logging.info("config:\n%s", _CONFIG.value)
+  train_lib.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,287 @@
+"""`train_and_evaluate(config, workdir)`: the training loop shared by every stage.
+
+What it does, for the stage named by `config.stage` (experiments/stages):
+- data parallel over every device of every process: a 1D mesh, batches sharded along it, parameters
+  and optimizer state replicated (`jax.distributed.initialize()` first when `config.multihost`);
+- optax Adam with the configured schedule;
+- orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
+  a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
+  statistics, step, RNG and data position) and ends exactly where an uninterrupted run would;
+- progress lines (step, loss, accuracy, steps/s, ETA), metrics.jsonl, curves.png, config.json;
+- a non-finite loss or gradient stops the run with `NonFiniteLossError` before it is checkpointed.
+
+Workdir layout: config.json, metrics.jsonl, curves.png, checkpoints/<step>/.
+"""
+
+import os
+import time
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+from absl import logging
+
+import data_pipelines
+from experiments import batches
+from experiments import checkpoints
+from experiments import config_io
+from experiments import metrics as metrics_lib
+from experiments import optimizers
+from experiments import parallel
+from experiments import stages
+
+
+class NonFiniteLossError(RuntimeError):
+  """Training produced a NaN or infinite loss or gradient; the run stopped without saving it."""
+
+
+@flax.struct.dataclass
+class TrainState:
+  """Everything a checkpoint holds besides the data position.
+
+  Attributes:
+    step: int32 scalar, optimizer updates done.
+    params: the model's `params` collection.
+    opt_state: the optax state.
+    model_state: the other variable collections, e.g. {"batch_stats": ...}.
+    rng: uint32 (2,) key; step s uses fold_in(rng, s), so resuming replays the same randomness.
+  """
+  step: jax.Array
+  params: Any
+  opt_state: Any
+  model_state: Any
+  rng: jax.Array
+
+
+def make_optimizer(config) -> tuple:
+  """(optax transformation, learning-rate schedule) of `config.optimizer`."""
+  schedule = optimizers.learning_rate_schedule(config.optimizer, config.num_train_steps)
+  return optimizers.make_optimizer(config.optimizer, config.num_train_steps), schedule
+
+
+def init_train_state(stage, tx, seed: int, sharding=None) -> TrainState:
+  """The initial state (step 0) from `seed`, placed with `sharding` (e.g. replicated on a mesh)."""
+
+  def init():
+    init_rng, train_rng = jax.random.split(jax.random.PRNGKey(seed))
+    variables = dict(stage.init_variables(init_rng))
+    params = variables.pop("params")
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
+                      model_state=variables, rng=train_rng)
+
+  return jax.jit(init, out_shardings=sharding)()
+
+
+def make_train_step(stage, tx, schedule):
+  """train_step(state, batch) -> (state, metrics of this step's batch: loss, accuracy..., grad_norm,
+  learning_rate), all float32 scalars."""
+
+  def train_step(state: TrainState, batch: dict):
+    rng = jax.random.fold_in(state.rng, state.step)
+
+    def loss_fn(params):
+      losses, per_example, model_state = stage.per_example_losses(
+          {"params": params, **state.model_state}, batch, rng, train=True)
+      return losses.mean(), (per_example, model_state)
+
+    (loss, (per_example, model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        state.params)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    metrics = {"loss": loss, **{name: value.mean() for name, value in per_example.items()},
+               "grad_norm": optax.global_norm(grads), "learning_rate": schedule(state.step)}
+    new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                              opt_state=opt_state, model_state={**state.model_state, **model_state})
+    return new_state, metrics
+
+  return train_step
+
+
+def make_eval_step(stage):
+  """eval_step(state, batch with "mask") -> sums over the unmasked examples of the loss and each
+  metric, and "num_examples"."""
+
+  def eval_step(state: TrainState, batch: dict):
+    losses, per_example, _ = stage.per_example_losses(
+        {"params": state.params, **state.model_state}, batch, None, train=False)
+    mask = batch["mask"]
+    sums = {name: jnp.sum(value * mask) for name, value in {"loss": losses, **per_example}.items()}
+    sums["num_examples"] = jnp.sum(mask)
+    return sums
+
+  return eval_step
+
+
+def _check_config(config) -> None:
+  for name in ("num_train_steps", "batch_size", "eval_batch_size", "log_every_steps",
+               "checkpoint_every_steps", "keep_checkpoints"):
+    value = config[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+      raise ValueError(f"config.{name} must be a positive integer, got {value!r}")
+  if isinstance(config.eval_every_steps, bool) or not isinstance(config.eval_every_steps, int) or (
+      config.eval_every_steps < 0):
+    raise ValueError(f"config.eval_every_steps must be an integer >= 0 (0: only at the end), got "
+                     f"{config.eval_every_steps!r}")
+
+
+class _Progress:
+  """Accumulates per-step metrics on the device, and turns them into records at log points.
+
+  Fetching metrics is the only host-device synchronisation of the loop; it happens at log and
+  checkpoint steps, where every pending step's loss and gradient norm are checked for finiteness.
+  """
+
+  def __init__(self, num_steps: int, writer: metrics_lib.MetricsWriter):
+    self.num_steps = num_steps
+    self.writer = writer
+    self.pending = []  # (step, device metrics)
+    self.mark_time, self.mark_step = None, None
+
+  def start_clock(self, step: int) -> None:
+    """Rates are measured from here (after compilation, or after an evaluation)."""
+    self.mark_time, self.mark_step = time.time(), step
+
+  def add(self, step: int, step_metrics: dict) -> None:
+    self.pending.append((step, step_metrics))
+
+  def flush(self, step: int, checkpoint_note: str) -> None:
+    """Checks and logs the pending steps as one record at `step`."""
+    if not self.pending:
+      return
+    fetched = jax.device_get([m for _, m in self.pending])
+    for (pending_step, _), values in zip(self.pending, fetched):
+      bad = {k: float(v) for k, v in values.items() if not np.isfinite(v)}
+      if bad:
+        raise NonFiniteLossError(
+            f"non-finite {', '.join(f'{k} = {v}' for k, v in bad.items())} at step {pending_step}; "
+            f"training stopped without saving this state. {checkpoint_note}")
+    record = {"step": step, "split": "train"}
+    record.update({k: float(np.mean([v[k] for v in fetched])) for k in fetched[0]})
+    record["learning_rate"] = float(fetched[-1]["learning_rate"])
+    now = time.time()
+    if self.mark_step is not None and step > self.mark_step:
+      record["steps_per_sec"] = (step - self.mark_step) / (now - self.mark_time)
+      self.start_clock(step)
+    self.pending = []
+    self.writer.write(record)
+    logging.info("%s", metrics_lib.progress_line(step, self.num_steps, record))
+
+
+def evaluate(eval_step, state, source, keys, batch_size: int, mesh) -> dict:
+  """Mean loss and metrics over all of `source`, plus num_examples."""
+  totals = None
+  for local_batch in batches.evaluation_batches(
+      source, batch_size, keys, process_index=jax.process_index(),
+      process_count=jax.process_count()):
+    sums = eval_step(state, parallel.to_global(local_batch, mesh))
+    totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
+  totals = jax.device_get(totals)
+  count = float(totals.pop("num_examples"))
+  return {"num_examples": int(count), **{k: float(v) / count for k, v in totals.items()}}
+
+
+def _run_evaluation(eval_step, state, step, source, stage, config, mesh, writer=None) -> dict:
+  """Evaluates, logs, and appends the record to `writer` (if given)."""
+  start = time.time()
+  results = evaluate(eval_step, state, source, stage.batch_keys, config.eval_batch_size, mesh)
+  if writer is not None:
+    writer.write({"step": step, "split": "eval", **results})
+  logging.info("step %d: eval on %s/%s (%d examples, %.1f s): %s", step, config.data.name,
+               config.data.eval_split, results["num_examples"], time.time() - start,
+               "  ".join(f"{k} {v:.4f}" for k, v in results.items() if k != "num_examples"))
+  return results
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+  """Trains the stage `config.stage` in `workdir` (resuming from its latest checkpoint, if any).
+
+  Args:
+    config: a config as in configs/ (stage, data, model, optimizer, batch sizes, step counts...).
+    workdir: output directory (created if needed); see the module docstring for its layout.
+
+  Returns:
+    The final evaluation metrics, e.g. {"loss": ..., "accuracy": ..., "num_examples": ...}.
+
+  Raises:
+    NonFiniteLossError: a loss or gradient was NaN/inf; the latest checkpoint is the last good state.
+    ValueError: an invalid config or dataset.
+  """
+  _check_config(config)
+  if config.multihost:
+    jax.distributed.initialize()
+  is_main = jax.process_index() == 0
+  os.makedirs(workdir, exist_ok=True)
+  if is_main:
+    config_io.save_config(config, workdir)
+  stage = stages.make_stage(config)
+  mesh = parallel.batch_mesh()
+  parallel.local_batch_size(config.eval_batch_size, mesh)  # validates divisibility early
+  sources = stage.open_datasets()
+  train_batches = data_pipelines.BatchIterator(
+      sources["train"], parallel.local_batch_size(config.batch_size, mesh), seed=config.seed,
+      process_index=jax.process_index(), process_count=jax.process_count())
+  logging.info("%s: %d train / %d eval examples, %d device(s) in %d process(es), global batch %d",
+               config.stage, len(sources["train"]), len(sources["eval"]), mesh.devices.size,
+               jax.process_count(), config.batch_size)
+
+  tx, schedule = make_optimizer(config)
+  replicated = parallel.replicated(mesh)
+  state = init_train_state(stage, tx, config.seed, replicated)
+  logging.info("%d parameters", sum(x.size for x in jax.tree.leaves(state.params)))
+  manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
+  writer = metrics_lib.MetricsWriter(workdir, enabled=is_main)
+  restored = checkpoints.restore(manager, state)
+  if restored is not None:
+    state, data_position = restored
+    train_batches.set_state(data_position)
+    writer.drop_after(int(state.step))
+    logging.info("resumed from the checkpoint at step %d in %s", int(state.step), manager.directory)
+
+  train_step = jax.jit(make_train_step(stage, tx, schedule),
+                       in_shardings=(replicated, parallel.batch_sharded(mesh)),
+                       out_shardings=(replicated, replicated), donate_argnums=0)
+  eval_step = jax.jit(make_eval_step(stage), out_shardings=replicated)
+  progress = _Progress(config.num_train_steps, writer)
+  step = int(state.step)
+  first_step = step + 1
+  results = None
+  start = time.time()
+  try:
+    while step < config.num_train_steps:
+      batch = parallel.to_global(batches.select(next(train_batches), stage.batch_keys), mesh)
+      state, step_metrics = train_step(state, batch)
+      step += 1
+      progress.add(step, step_metrics)
+      if step == first_step:
+        jax.block_until_ready(state)
+        logging.info("step %d (includes compilation) took %.1f s", step,
+                     time.time() - start)
+        progress.start_clock(step)
+      is_checkpoint_step = (step % config.checkpoint_every_steps == 0
+                            or step == config.num_train_steps)
+      if step % config.log_every_steps == 0 or is_checkpoint_step:
+        latest = manager.latest_step()
+        progress.flush(step, f"The last good checkpoint is step {latest} in {manager.directory}."
+                       if latest is not None else "No checkpoint had been saved yet.")
+      # Evaluate before saving: a run killed in between resumes from the previous checkpoint and
+      # redoes both, so metrics.jsonl never lacks the evaluation of a checkpointed step.
+      if step == config.num_train_steps or (
+          config.eval_every_steps and step % config.eval_every_steps == 0):
+        results = _run_evaluation(eval_step, state, step, sources["eval"], stage, config, mesh,
+                                  writer)
+        progress.start_clock(step)
+      if is_checkpoint_step:
+        checkpoints.save(manager, step, state, train_batches.get_state())
+  finally:
+    manager.wait_until_finished()
+    manager.close()
+  if results is None:  # resumed at the last step: its evaluation is already in metrics.jsonl
+    results = _run_evaluation(eval_step, state, step, sources["eval"], stage, config, mesh)
+  if is_main:
+    metrics_lib.plot_metrics(metrics_lib.read_metrics(workdir),
+                             os.path.join(workdir, metrics_lib.PLOT_FILE),
+                             title=f"{config.stage}: {os.path.basename(os.path.abspath(workdir))}")
+  return results
