@@ -1,0 +1,53 @@
+"""Per-mesh example generation: seeding, anisotropic scaling, and error reporting."""
+
+import numpy as np
+import pytest
+
+from data_pipelines import (ExampleSpec, anisotropic_scaling, mesh_examples, normalize_mesh,
+                            synthetic_shape)
+from data_pipelines.examples import MeshRecord, record_examples
+
+SPEC = ExampleSpec(image_size=16, bandwidth=4, views_per_mesh=3)
+
+
+def test_views_are_seeded_by_mesh_id_and_view():
+  mesh = normalize_mesh(synthetic_shape("sofa", 1))
+  first = mesh_examples(mesh, "sofa/1", 5, SPEC)
+  assert [key for key, _ in first] == ["sofa/1/0", "sofa/1/1", "sofa/1/2"]
+  again = mesh_examples(mesh, "sofa/1", 5, SPEC)
+  for (_, a), (_, b) in zip(first, again):
+    np.testing.assert_array_equal(a["rotation"], b["rotation"])
+    np.testing.assert_array_equal(a["sphere"], b["sphere"])
+  rotations = [e["rotation"] for _, e in first]
+  assert not np.allclose(rotations[0], rotations[1])  # each view its own rotation
+  other = mesh_examples(mesh, "sofa/2", 5, SPEC)
+  assert not np.allclose(other[0][1]["rotation"], rotations[0])  # each mesh its own rotations
+  assert all(e["label"] == 5 and e["mesh_id"] == "sofa/1" for _, e in first)
+
+
+def test_anisotropic_scaling_stays_in_unit_ball_and_changes_proportions():
+  mesh = normalize_mesh(synthetic_shape("table", 0))
+  scaled = anisotropic_scaling(mesh, np.random.default_rng(0), (0.5, 2.0))
+  assert np.linalg.norm(scaled.vertices, axis=1).max() == pytest.approx(1.0)
+  ratios = np.ptp(scaled.vertices, 0) / np.ptp(mesh.vertices, 0)
+  ratios /= ratios.max()
+  assert ratios.min() < 0.95  # the axes were scaled unequally
+  assert ratios.min() >= 0.5 / 2.0 - 1e-9  # by factors from the range
+
+
+def test_unusable_meshes_are_reported_not_raised(tmp_path):
+  bad = tmp_path / "bad.off"
+  bad.write_text("OFF\n3 1 0\n0 0 0\n")
+  examples, error = record_examples(MeshRecord("x/bad", 0, path=str(bad)), SPEC)
+  assert examples == [] and str(bad) in error
+  examples, error = record_examples(MeshRecord("mug/1", 0, synthetic=("mug", 1)), SPEC)
+  assert len(examples) == 3 and error is None
+
+
+def test_spec_validation():
+  with pytest.raises(ValueError, match="views_per_mesh"):
+    ExampleSpec(views_per_mesh=0)
+  with pytest.raises(ValueError, match="scale_range"):
+    ExampleSpec(scale_range=(1.2, 0.8))
+  with pytest.raises(ValueError, match="channels"):
+    ExampleSpec(channels=("depth",))
