@@ -8,13 +8,16 @@ import orbax.checkpoint as ocp
 CHECKPOINT_DIR = "checkpoints"
 
 
-def make_manager(workdir: str, keep: int) -> ocp.CheckpointManager:
+def make_manager(workdir: str, keep: int, read_only: bool = False) -> ocp.CheckpointManager:
   """A manager keeping the last `keep` checkpoints; the caller decides when to save."""
   if keep < 1:
     raise ValueError(f"keep_checkpoints must be at least 1, got {keep}")
   directory = os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR)
-  return ocp.CheckpointManager(
-      directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+  if read_only and not os.path.isdir(directory):
+    raise ValueError(f"{directory} does not exist: {workdir!r} holds no checkpoints")
+  options = (ocp.CheckpointManagerOptions(read_only=True, create=False, save_interval_steps=0)
+             if read_only else ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+  return ocp.CheckpointManager(directory, options=options)
 
 
 def save(manager: ocp.CheckpointManager, step: int, state, data_state: dict) -> None:
