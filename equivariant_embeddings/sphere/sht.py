@@ -46,75 +46,81 @@ def _parity_tables(b: int):
 
 @functools.lru_cache(maxsize=None)
 def _skew_indices(b: int):
-  """Index maps between the (ℓ, m ≥ 0) layout and the (m, r = ℓ − m) layout used by the products.
+  """Row maps between the (ℓ, m ≥ 0) layout and the (m, i, p) layout of the products (ℓ = m + 2i + p).
 
-  Returns (to_lm, valid): to_lm[ℓ, m] = m·2⌈b/2⌉ + (ℓ − m) as a flat index into (m, r), clipped to
-  0 where ℓ < m, and valid[ℓ, m] = ℓ ≥ m.
+  Returns (to_lm, to_mip), int32, each indexing the rows of the other layout flattened, with one extra
+  all-zero row appended (index b·2⌈b/2⌉, resp. b²) standing for the empty entries:
+    to_lm (b·b,): for each (ℓ, m), the row m·2⌈b/2⌉ + (ℓ − m) of (m, i, p), or the zero row if ℓ < m;
+    to_mip (b·2⌈b/2⌉,): for each (m, i, p), the row (m + 2i + p)·b + m of (ℓ, m), or the zero row.
   """
   n_r = 2 * ((b + 1) // 2)
   l, m = np.meshgrid(np.arange(b), np.arange(b), indexing="ij")
-  valid = l >= m
-  return np.where(valid, m * n_r + (l - m), 0).astype(np.int32), valid
+  to_lm = np.where(l >= m, m * n_r + (l - m), b * n_r)
+  m, r = np.meshgrid(np.arange(b), np.arange(n_r), indexing="ij")
+  to_mip = np.where(m + r < b, (m + r) * b + m, b * b)
+  return to_lm.ravel().astype(np.int32), to_mip.ravel().astype(np.int32)
 
 
-def _as_real_pairs(z):
-  """complex (..., C) → real (..., 2C) with real and imaginary parts interleaved."""
-  return jnp.stack([z.real, z.imag], axis=-1).reshape(*z.shape[:-1], 2 * z.shape[-1])
+def _take_rows(x, rows):
+  """x[rows] along axis 0, where index len(x) selects an appended zero row."""
+  x = jnp.concatenate([x, jnp.zeros((1, *x.shape[1:]), x.dtype)])
+  return jnp.take(x, rows, axis=0, indices_are_sorted=False, unique_indices=False)
 
 
-def _from_real_pairs(x):
-  """Inverse of _as_real_pairs."""
-  x = x.reshape(*x.shape[:-1], x.shape[-1] // 2, 2)
-  return jax.lax.complex(x[..., 0], x[..., 1])
+# Layout: XLA's FFT runs over the minor axis and its batched products want the batch axes (m, p)
+# major and the columns N = (real/imaginary, batch, channel) minor, so both transforms move the data
+# between (batch, j, k, C) and (m, p, j, N) with real-valued transposes (complex ones, and interleaving
+# real and imaginary parts in the minor axis, are several times slower on the CPU).
 
 
 @jax.jit
 def _forward_sht(x):
-  b = x.shape[-3] // 2
+  b, n_chan = x.shape[-3] // 2, x.shape[-1]
   half = (b + 1) // 2
-  forward_table, _ = _parity_tables(b)
-  table = jnp.asarray(forward_table, x.dtype)
-  spectrum = jnp.fft.rfft(x, axis=-2)[..., :b, :]  # (..., 2b [j], b [m], C)
-  north, south = spectrum[..., :b, :, :], spectrum[..., : b - 1 : -1, :, :]
-  folded = jnp.stack([north + south, north - south], axis=-4)  # (..., 2 [p], b [j], b [m], C)
-  folded = _as_real_pairs(folded)
-  # One batched product over (m, p): out[m, i, p] = Σ_j table[m, p, i, j] folded[p, j, m].
-  out = jnp.einsum("mpij,...pjmc->...mipc", table, folded, precision=_HIGHEST)
-  out = out.reshape(*out.shape[:-4], b * 2 * half, out.shape[-1])  # flat (m, r = 2i + p)
-  to_lm, valid = _skew_indices(b)
-  positive = jnp.where(valid[..., None], out[..., to_lm, :], 0)  # (..., ℓ, m ≥ 0, 2C)
-  positive = _from_real_pairs(positive)
+  batch_shape = x.shape[:-3]
+  x = x.reshape(-1, 2 * b, 2 * b, n_chan)
+  table = jnp.asarray(_parity_tables(b)[0], x.dtype)  # (m, p, i, j)
+  north, south = x[:, :b], x[:, : b - 1 : -1]
+  folded = jnp.stack([north + south, north - south])  # (p, batch, j, k, C)
+  spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
+  planes = jnp.stack([spectrum.real, spectrum.imag])  # (2, p, j, B, C, m)
+  planes = jnp.transpose(planes, (5, 1, 2, 0, 3, 4)).reshape(b, 2, b, -1)  # (m, p, j, N)
+  out = jnp.einsum("mpij,mpjn->mpin", table, planes, precision=_HIGHEST)
+  out = jnp.transpose(out, (0, 2, 1, 3)).reshape(b * 2 * half, -1)  # rows (m, i, p)
+  to_lm, _ = _skew_indices(b)
+  out = _take_rows(out, to_lm).reshape(b, b, 2, -1, n_chan)  # (ℓ, m ≥ 0, 2, B, C)
+  out = jnp.transpose(out, (2, 3, 0, 1, 4))
+  positive = jax.lax.complex(out[0], out[1])  # (B, ℓ, m ≥ 0, C)
   # Real input: f_{ℓ,−m} = (−1)^m conj(f_ℓm).
   sign = jnp.asarray((-1.0) ** np.arange(1, b), x.dtype)[:, None]
   negative = (sign * jnp.conj(positive[..., 1:, :]))[..., ::-1, :]
-  return jnp.concatenate([negative, positive], axis=-2)
+  return jnp.concatenate([negative, positive], axis=-2).reshape(*batch_shape, b, 2 * b - 1, n_chan)
 
 
 @jax.jit
 def _inverse_sht(coeffs):
-  b = coeffs.shape[-3]
+  b, n_chan = coeffs.shape[-3], coeffs.shape[-1]
   half = (b + 1) // 2
+  batch_shape = coeffs.shape[:-3]
+  coeffs = coeffs.reshape(-1, b, 2 * b - 1, n_chan)
+  n_batch = coeffs.shape[0]
   real_dtype = coeffs.real.dtype
-  _, inverse_table = _parity_tables(b)
-  table = jnp.asarray(inverse_table, real_dtype)
-  positive = coeffs[..., b - 1 :, :]
-  negative = coeffs[..., b - 1 :: -1, :]  # order −m at index m
-  # Coefficients of the real part: g_ℓm = (f_ℓm + (−1)^m conj(f_ℓ,−m)) / 2 for m > 0, Re f_ℓ0 at m = 0.
+  table = jnp.asarray(_parity_tables(b)[1], real_dtype)  # (m, p, j, i)
+  positive, negative = coeffs[..., b - 1 :, :], coeffs[..., b - 1 :: -1, :]  # order ±m at index m
+  # Coefficients of the real part: g_ℓm = (f_ℓm + (−1)^m conj(f_ℓ,−m)) / 2 (g_ℓ0 = Re f_ℓ0).
   sign = jnp.asarray((-1.0) ** np.arange(b), real_dtype)[:, None]
-  g = 0.5 * (positive + sign * jnp.conj(negative))
-  g = _as_real_pairs(g)  # (..., ℓ, m, 2C)
-  # Skew (ℓ, m) → (m, r = ℓ − m): scatter each valid (ℓ, m) to its flat (m, r) slot.
-  to_lm, valid = _skew_indices(b)
-  flat = jnp.zeros((*g.shape[:-3], b * 2 * half, g.shape[-1]), real_dtype)
-  flat = flat.at[..., to_lm[valid], :].set(g[..., valid, :])
-  skewed = flat.reshape(*g.shape[:-3], b, half, 2, g.shape[-1])  # (..., m, i, p, 2C)
-  parts = jnp.einsum("mpji,...mipc->...pjmc", table, skewed, precision=_HIGHEST)
-  parts = _from_real_pairs(parts)  # (..., 2 [p], b [j], b [m], C)
-  even, odd = parts[..., 0, :, :, :], parts[..., 1, :, :, :]
-  spectrum = jnp.concatenate([even + odd, (even - odd)[..., ::-1, :, :]], axis=-3)
-  spectrum = spectrum.at[..., 0, :].set(spectrum[..., 0, :].real)
-  spectrum = jnp.pad(spectrum, [(0, 0)] * (spectrum.ndim - 2) + [(0, 1), (0, 0)])
-  return (2 * b) * jnp.fft.irfft(spectrum, n=2 * b, axis=-2)
+  g = 0.5 * (positive + sign * jnp.conj(negative))  # (B, ℓ, m, C)
+  planes = jnp.transpose(jnp.stack([g.real, g.imag]), (2, 3, 0, 1, 4)).reshape(b * b, -1)  # (ℓ m, N)
+  _, to_mip = _skew_indices(b)
+  skewed = _take_rows(planes, to_mip).reshape(b, half, 2, -1)  # (m, i, p, N)
+  parts = jnp.einsum("mpji,mipn->mpjn", table, skewed, precision=_HIGHEST)  # (m, p, j, N)
+  parts = jnp.transpose(parts.reshape(b, 2, b, 2, n_batch, n_chan), (3, 1, 2, 4, 5, 0))
+  parts = jax.lax.complex(parts[0], parts[1])  # (p, j, B, C, m)
+  even, odd = parts[0], parts[1]
+  spectrum = jnp.concatenate([even + odd, (even - odd)[::-1]])  # (2b [j], B, C, m)
+  spectrum = jnp.pad(spectrum, [(0, 0)] * 3 + [(0, 1)])
+  x = (2 * b) * jnp.fft.irfft(spectrum, n=2 * b, axis=-1)  # (j, B, C, k)
+  return jnp.transpose(x, (1, 0, 3, 2)).reshape(*batch_shape, 2 * b, 2 * b, n_chan)
 
 
 def forward_sht(x):
