@@ -92,7 +92,7 @@ def make_train_step(stage, tx, schedule):
         state.params)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     metrics = {"loss": loss, **{name: value.mean() for name, value in per_example.items()},
-               "grad_norm": optax.global_norm(grads), "learning_rate": schedule(state.step)}
+               "grad_norm": optax.tree.norm(grads), "learning_rate": schedule(state.step)}
     new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
                               opt_state=opt_state, model_state={**state.model_state, **model_state})
     return new_state, metrics

@@ -1,6 +1,8 @@
 """Shared fixtures: the tiny config with its dataset built once per session in a scratch directory."""
 
+import jax
 import pytest
+from jax.experimental.compilation_cache import compilation_cache
 
 from configs import spherical_cnn_tiny
 
@@ -17,3 +19,21 @@ def tiny_config(tiny_data_dir):
   config = spherical_cnn_tiny.get_config()
   config.data.data_dir = tiny_data_dir
   return config
+
+
+@pytest.fixture(scope="package", autouse=True)
+def jax_compilation_cache(tmp_path_factory):
+  """Recompiling the same train/eval steps dominates these tests' time (each run builds fresh jitted
+  functions); JAX's persistent cache lets later runs in the package reuse the first compilation.
+  Yields the options, for subprocesses (as JAX_... environment variables)."""
+  options = {"jax_compilation_cache_dir": str(tmp_path_factory.mktemp("jax_cache")),
+             "jax_persistent_cache_min_compile_time_secs": 0.0,
+             "jax_persistent_cache_min_entry_size_bytes": 0}
+  previous = {name: getattr(jax.config, name) for name in options}
+  for name, value in options.items():
+    jax.config.update(name, value)
+  compilation_cache.reset_cache()  # JAX decides once whether to use the cache; decide again
+  yield options
+  for name, value in previous.items():
+    jax.config.update(name, value)
+  compilation_cache.reset_cache()

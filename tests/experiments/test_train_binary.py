@@ -13,9 +13,10 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def run_binary(workdir, data_dir, num_devices):
+def run_binary(workdir, data_dir, num_devices, cache_options):
   env = dict(os.environ, JAX_PLATFORMS="cpu",
-             XLA_FLAGS=f"--xla_force_host_platform_device_count={num_devices}")
+             XLA_FLAGS=f"--xla_force_host_platform_device_count={num_devices}",
+             **{name.upper(): str(value) for name, value in cache_options.items()})
   command = [sys.executable, "-m", "experiments.train", "--config=configs/spherical_cnn_tiny.py",
              f"--workdir={workdir}", f"--config.data.data_dir={data_dir}"]
   result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
@@ -31,9 +32,9 @@ def train_records(workdir):
 
 
 @pytest.fixture(scope="module")
-def one_device_run(tmp_path_factory, tiny_data_dir):
+def one_device_run(tmp_path_factory, tiny_data_dir, jax_compilation_cache):
   workdir = str(tmp_path_factory.mktemp("one_device"))
-  return workdir, run_binary(workdir, tiny_data_dir, 1)
+  return workdir, run_binary(workdir, tiny_data_dir, 1, jax_compilation_cache)
 
 
 def test_binary_writes_metrics_checkpoints_and_plot(one_device_run):
@@ -53,9 +54,10 @@ def test_binary_writes_metrics_checkpoints_and_plot(one_device_run):
   assert "eval on synthetic_shapes/test" in log
 
 
-def test_eight_devices_give_the_same_losses_as_one(one_device_run, tmp_path, tiny_data_dir):
+def test_eight_devices_give_the_same_losses_as_one(one_device_run, tmp_path, tiny_data_dir,
+                                                   jax_compilation_cache):
   workdir, _ = one_device_run
-  run_binary(str(tmp_path), tiny_data_dir, 8)
+  run_binary(str(tmp_path), tiny_data_dir, 8, jax_compilation_cache)
   one, _ = train_records(workdir)
   eight, eight_eval = train_records(str(tmp_path))
   # Same parameters, data and rotations; only the order of the cross-device sums (batch-norm

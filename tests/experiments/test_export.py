@@ -1,0 +1,66 @@
+"""load_feature_extractor: a trained model's block features, rebuilt from the workdir alone."""
+
+import os
+
+import jax
+import numpy as np
+import orbax.checkpoint as ocp
+import pytest
+
+from configs import spherical_cnn_tiny
+from experiments import export
+from experiments import stages
+from experiments import train_lib
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_data_dir):
+  config = spherical_cnn_tiny.get_config()
+  config.data.data_dir = tiny_data_dir
+  workdir = str(tmp_path_factory.mktemp("trained"))
+  train_lib.train_and_evaluate(config, workdir)
+  return config, workdir
+
+
+def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
+  config, workdir = trained
+  # The checkpoint read by orbax alone (no target, no trainer code) and applied directly.
+  raw = ocp.StandardCheckpointer().restore(os.path.join(workdir, "checkpoints", "4", "state"))
+  variables = {"params": raw["params"], **raw["model_state"]}
+  stage = stages.make_stage(config)
+  apply = jax.jit(lambda variables, x: stage.model.apply(variables, x, train=False)[1])
+  x = np.random.default_rng(0).normal(size=(3, 16, 16, 1)).astype(np.float32)
+  want = apply(variables, x)
+
+  for layer, shape in (("block_0", (3, 16, 16, 4)), ("block_1", (3, 8, 8, 8))):
+    got = export.load_feature_extractor(workdir, layer)(x)
+    assert got.shape == shape
+    # Same computation, compiled separately: float32 rounding only.
+    np.testing.assert_allclose(got, want[layer], rtol=1e-5, atol=1e-6)
+
+  # The trained weights were loaded, not a fresh initialisation with the same seed.
+  untrained = apply(jax.jit(stage.init_variables)(jax.random.PRNGKey(config.seed)), x)
+  assert np.abs(np.asarray(untrained["block_1"]) - want["block_1"]).max() > 1e-3
+
+
+def test_extractor_works_inside_the_callers_jit(trained):
+  _, workdir = trained
+  extract = export.load_feature_extractor(workdir, "block_1")
+  x = np.random.default_rng(1).normal(size=(2, 16, 16, 1)).astype(np.float32)
+  np.testing.assert_allclose(jax.jit(extract)(x), extract(x), rtol=1e-5, atol=1e-6)
+
+
+def test_bad_requests_raise(trained, tmp_path):
+  _, workdir = trained
+  with pytest.raises(ValueError, match=r"unknown layer 'block_9'; the model has \['block_0', "
+                                       r"'block_1'\]"):
+    export.load_feature_extractor(workdir, "block_9")
+  extract = export.load_feature_extractor(workdir, "block_0")
+  with pytest.raises(ValueError, match=r"expected spherical maps of shape \(batch, 16, 16, 1\)"):
+    extract(np.zeros((2, 32, 32, 1), np.float32))
+  with pytest.raises(ValueError, match="NaN or inf"):
+    extract(np.full((1, 16, 16, 1), np.nan, np.float32))
+  with pytest.raises(ValueError, match="not a training workdir"):
+    export.load_feature_extractor(str(tmp_path), "block_0")
+  with pytest.raises(ValueError, match="no checkpoint"):
+    export.load_feature_extractor(workdir, "block_0", step=3)
