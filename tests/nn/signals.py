@@ -25,6 +25,6 @@ def band_limited(rng, b, channels, batch=(), degrees=None, decay=0.0, dtype=np.f
 
 
 def relative_error(actual, expected) -> float:
-  """‖actual − expected‖ / ‖expected‖ over all entries (float64)."""
-  actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+  """‖actual − expected‖ / ‖expected‖ over all entries (real or complex, in double precision)."""
+  actual, expected = np.asarray(actual).astype(complex), np.asarray(expected).astype(complex)
   return float(np.linalg.norm(actual - expected) / np.linalg.norm(expected))
