@@ -93,17 +93,20 @@ class SphericalConv(nn.Module):
       Real (..., 2b_out, 2b_out, C_out), or complex (..., b_out, 2b_out−1, C_out) with
       spectral_output.
     """
+    name = self.name or type(self).__name__
     if self.spectral_input:
-      coeffs, b_in = checks.spectral(x, f"{self.name} input")
+      coeffs, b_in = checks.spectral(x, f"{name} input")
     else:
-      x, b_in = checks.spatial(x, f"{self.name} input")
+      x, b_in = checks.spatial(x, f"{name} input")
       coeffs = sphere.forward_sht(x)
+    if self.bandwidth is not None and self.bandwidth < 1:
+      raise ValueError(f"{name}: bandwidth must be None or >= 1, got {self.bandwidth}")
     b_out = self.bandwidth or b_in
     in_channels = coeffs.shape[-1]
     if self.has_variable("params", "kernel"):
       expected = self.get_variable("params", "kernel").shape[1]
       if in_channels != expected:
-        raise ValueError(f"{self.name}: input has {in_channels} channels but the layer was "
+        raise ValueError(f"{name}: input has {in_channels} channels but the layer was "
                          f"initialised for {expected} (shape (..., 2b, 2b, {expected}))")
     num_degrees = min(b_in, b_out)
     table = degree_filter_table(num_degrees, self.num_anchors)

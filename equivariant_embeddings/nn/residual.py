@@ -41,6 +41,16 @@ class ResidualBlock(nn.Module):
   batch_norm_momentum: float = 0.99
   axis_name: Optional[str] = None
 
+  def _check(self, x):
+    """Raises ValueError for an unknown pooling mode or a factor that does not fit the input."""
+    if self.pooling_mode not in POOLING_MODES:
+      raise ValueError(f"pooling mode must be one of {POOLING_MODES}, got {self.pooling_mode!r}")
+    factor, b_in = self.pooling, x.shape[-3] // 2
+    power_of_two = factor >= 1 and factor & (factor - 1) == 0
+    if factor < 1 or b_in % factor or (self.pooling_mode == "area" and not power_of_two):
+      raise ValueError(f"pooling factor {factor} must be >= 1, divide the input bandwidth {b_in} and, "
+                       f"with area pooling, be a power of two")
+
   @nn.compact
   def __call__(self, x, train: bool):
     """Applies the block.
@@ -52,6 +62,7 @@ class ResidualBlock(nn.Module):
     Returns:
       Real (batch..., 2b_out, 2b_out, C_out), b_out = b_in / pooling.
     """
+    self._check(x)
     act = activations.activation(self.activation)
     norm = lambda name: batch_norm.SphericalBatchNorm(
         momentum=self.batch_norm_momentum, axis_name=self.axis_name, name=name)

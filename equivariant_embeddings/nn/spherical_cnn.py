@@ -72,11 +72,8 @@ class SphericalCNN(nn.Module):
                        f"{tuple(self.block_pooling)} must be non-empty and of the same length")
     if self.pooling not in residual.POOLING_MODES:
       raise ValueError(f"pooling must be one of {residual.POOLING_MODES}, got {self.pooling!r}")
-    for factor in self.block_pooling:
-      power_of_two = factor >= 1 and factor & (factor - 1) == 0
-      if factor < 1 or (self.pooling == "area" and not power_of_two):
-        raise ValueError(f"block_pooling factors must be >= 1 (powers of two with area pooling); "
-                         f"got {tuple(self.block_pooling)}")
+    if min(self.block_pooling) < 1:
+      raise ValueError(f"block_pooling factors must be >= 1, got {tuple(self.block_pooling)}")
     activations.activation(self.activation)
 
   @nn.compact
@@ -94,6 +91,11 @@ class SphericalCNN(nn.Module):
     """
     self._check_fields()
     _check_input(x, math.prod(self.block_pooling))
+    first_kernel = self.variables.get("params", {}).get(block_name(0), {}).get("conv_0", {})
+    if "kernel" in first_kernel and first_kernel["kernel"].shape[1] != x.shape[-1]:
+      expected = first_kernel["kernel"].shape[1]
+      raise ValueError(f"SphericalCNN was initialised for {expected} input channels, got input of "
+                       f"shape {x.shape} (expected (batch, 2b, 2b, {expected}))")
     features = {}
     h = x.astype(jnp.float32)
     for index, (channels, factor) in enumerate(zip(self.block_features, self.block_pooling)):

@@ -130,9 +130,12 @@ def test_errors_for_bad_input():
   bad_fields = {
       "same length": dict(block_features=(4, 8), block_pooling=(1,)),
       "pooling must be one of": dict(pooling="max"),
-      "powers of two": dict(block_pooling=(1, 3), block_features=(4, 4), pooling="area"),
+      "must be >= 1": dict(block_pooling=(1, 0), block_features=(4, 4)),
       "unknown activation": dict(activation="tanhh"),
   }
   for message, fields in bad_fields.items():
     with pytest.raises(ValueError, match=message):
       SphericalCNN(num_classes=3, **fields).init(jax.random.PRNGKey(0), good, train=False)
+  with pytest.raises(ValueError, match="power of two"):
+    SphericalCNN(num_classes=3, block_features=(4, 4), block_pooling=(1, 3), pooling="area").init(
+        jax.random.PRNGKey(0), np.zeros((1, 24, 24, 2), np.float32), train=False)
