@@ -42,8 +42,9 @@ def load_feature_extractor(workdir: str, layer: str, step: int | None = None):
 
   Returns:
     extract(x): x float32 (batch, 2b, 2b, C) as in the training data -> (batch, 2b_k, 2b_k, C_k),
-    batch norm in inference mode (running statistics). ValueError for a wrong shape or (outside
-    jit; `extract` may be called inside the caller's jitted code) NaN input.
+    computed like in training (maps band-limited to degrees < b), batch norm in inference mode
+    (running statistics). ValueError for a wrong shape, or NaN input outside jit (`extract` may
+    also be called inside the caller's jitted code).
   """
   stage, variables = load_variables(workdir, step)
   input_shape = stage.input_shape

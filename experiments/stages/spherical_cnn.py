@@ -11,10 +11,13 @@ from equivariant_embeddings.nn import SphericalCNN
 class SphericalCNNStage:
   """Cross-entropy classification of `sphere` (batch, 2b, 2b, C) maps into `label`s.
 
-  Training maps are rotated on the device by a fresh uniformly random rotation per example and step
-  (`config.augment_rotations`): exact for the band-limited part of the map, which is all that the
-  first spherical convolution sees. Evaluation maps are used as stored (the dataset's own random
-  rotation, so SO(3)/SO(3) with a "3dof" dataset).
+  The model sees band-limited maps (degrees < b; `band_limit`), in training, evaluation and feature
+  export alike: ray-cast maps have jumps at silhouettes that alias on the grid, the network is
+  exactly equivariant only for band-limited input (its first residual shortcut is spatial), and
+  the training augmentation below yields band-limited maps. Training maps are rotated on the device
+  by a fresh uniformly random rotation per example and step (`config.augment_rotations`; exact for
+  band-limited maps). Evaluation maps keep the dataset's own random rotation (SO(3)/SO(3) with a
+  "3dof" dataset).
   """
 
   batch_keys = ("sphere", "label")
@@ -52,6 +55,8 @@ class SphericalCNNStage:
     x = batch["sphere"]
     if train and self.config.augment_rotations:
       x = sphere.rotate_spherical(x, sphere.random_rotations(rng, x.shape[0]))
+    else:
+      x = band_limit(x)
     if train:
       (logits, _), new_model_state = self.model.apply(variables, x, train=True,
                                                       mutable=["batch_stats"])
@@ -62,6 +67,12 @@ class SphericalCNNStage:
     return losses, {"accuracy": correct}, new_model_state
 
   def features(self, variables, x, layer: str):
-    """The feature maps of block `layer` for maps x (batch, 2b, 2b, C), batch norm in eval mode."""
-    _, features = self.model.apply(variables, x, train=False)
+    """The feature maps of block `layer` (batch, 2b_k, 2b_k, C_k) for maps x (batch, 2b, 2b, C),
+    band-limited as in training, batch norm in inference mode."""
+    _, features = self.model.apply(variables, band_limit(x), train=False)
     return features[layer]
+
+
+def band_limit(x):
+  """The degree < b part of maps x (..., 2b, 2b, C) on their own grid (an SHT round trip)."""
+  return sphere.inverse_sht(sphere.forward_sht(x))
