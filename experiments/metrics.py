@@ -83,6 +83,8 @@ def plot_metrics(records: list, path: str, title: str = "") -> None:
       if points:
         steps, values = zip(*points)
         ax.plot(steps, values, marker="o" if len(points) < 30 else None, label=split)
+    if name == "loss" and all(r[name] > 0 for r in records if name in r):
+      ax.set_yscale("log")  # cross-entropy spans decades over a run
     ax.set_xlabel("step")
     ax.set_ylabel(name)
     ax.grid(alpha=0.3)

@@ -9,6 +9,7 @@ Restarting the same command resumes from the latest checkpoint in the workdir. S
 """
 
 import logging as py_logging
+import sys
 
 from absl import app
 from absl import flags
@@ -36,7 +37,11 @@ def main(argv):
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   logging.get_absl_handler().addFilter(_QuietLibraries())
   logging.info("config:\n%s", _CONFIG.value)
-  train_lib.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  try:
+    train_lib.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  except train_lib.NonFiniteLossError as error:
+    logging.error("%s", error)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from experiments import config_io
 from experiments import metrics as metrics_lib
 from experiments import optimizers
 from experiments import parallel
+from experiments import prefetch
 from experiments import stages
 
 
@@ -239,6 +240,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     train_batches.set_state(data_position)
     writer.drop_after(int(state.step))
     logging.info("resumed from the checkpoint at step %d in %s", int(state.step), manager.directory)
+  train_batches = prefetch.Prefetcher(train_batches)  # loads the next batches during each step
 
   train_step = jax.jit(make_train_step(stage, tx, schedule),
                        in_shardings=(replicated, parallel.batch_sharded(mesh)),
@@ -276,6 +278,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
       if is_checkpoint_step:
         checkpoints.save(manager, step, state, train_batches.get_state())
   finally:
+    train_batches.close()
     manager.wait_until_finished()
     manager.close()
   if results is None:  # resumed at the last step: its evaluation is already in metrics.jsonl
