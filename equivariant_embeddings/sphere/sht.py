@@ -3,8 +3,8 @@
 forward_sht: real (..., 2b, 2b, C) → complex (..., b, 2b−1, C), index [ℓ, m+b−1];
 inverse_sht: back. Both are exact for band-limited functions (degrees ℓ < b).
 
-Each transform is an FFT along longitude and one batched real matrix product per order m against a
-constant Legendre table. The product uses the equatorial symmetry λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ) of
+Each transform is a real DFT along longitude (a product with the DFT matrix for small b, an FFT for
+large b) and one batched real matrix product per order m against a constant Legendre table. The product uses the equatorial symmetry λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ) of
 the grid (θ_{2b−1−j} = π − θ_j): the northern and southern rows are folded into even and odd parts,
 and each part meets only the degrees of its parity, which halves the work and the table.
 """
@@ -67,10 +67,64 @@ def _take_rows(x, rows):
   return jnp.take(x, rows, axis=0, indices_are_sorted=False, unique_indices=False)
 
 
-# Layout: XLA's FFT runs over the minor axis and its batched products want the batch axes (m, p)
-# major and the columns N = (real/imaginary, batch, channel) minor, so both transforms move the data
-# between (batch, j, k, C) and (m, p, j, N) with real-valued transposes (complex ones, and interleaving
-# real and imaginary parts in the minor axis, are several times slower on the CPU).
+@functools.lru_cache(maxsize=None)
+def _longitude_dft(b: int):
+  """Real DFT matrices over longitude, float64, read-only.
+
+  Returns (analysis, synthesis):
+    analysis[m, r, k]: cos(mφ_k) for r = 0 and −sin(mφ_k) for r = 1, so Σ_k analysis[m, :, k] x_k are
+      the real and imaginary parts of X_m = Σ_k x_k e^{−imφ_k}; shape (b, 2, 2b).
+    synthesis[k, m, r]: c_m cos(mφ_k) and −c_m sin(mφ_k) with c_0 = 1, c_m = 2, so that
+      Re Σ_{|m|<b} Z_m e^{imφ_k} = Σ_{m,r} synthesis[k, m, r] (Re, Im) Z_m for Z_{−m} = conj Z_m;
+      shape (2b, b, 2).
+  """
+  angle = np.outer(np.arange(b), grid.longitudes(b))  # (m, k)
+  analysis = np.stack([np.cos(angle), -np.sin(angle)], axis=1)
+  weight = np.where(np.arange(b) == 0, 1.0, 2.0)[:, None, None]
+  synthesis = np.transpose(weight * analysis, (2, 0, 1))
+  for t in (analysis, synthesis):
+    t.setflags(write=False)
+  return analysis, synthesis
+
+
+# Up to this bandwidth the longitude transforms are products with the DFT matrices above; beyond it,
+# FFTs. At small b a product (4b² per row) is cheaper than an FFT plus the complex-valued transposes
+# it needs on the CPU; measured with benchmarks/bench_sphere.py.
+_MAX_DFT_BANDWIDTH = 32
+
+# Layout: the Legendre products are batched over (m, p), which must be the major axes, with the columns
+# N = (real/imaginary, batch, channel) minor. The longitude stages move data between that layout and
+# (batch, j, k, C) using real-valued transposes: complex ones, and interleaving real and imaginary parts
+# in the minor axis, are several times slower on the CPU.
+
+
+def _longitude_analysis(x):
+  """Real (B, 2b, 2b, C) → X_m(θ_j) folded by parity, as real planes (m, p, j < b, N = 2·B·C)."""
+  b = x.shape[-3] // 2
+  north, south = x[:, :b], x[:, : b - 1 : -1]
+  folded = jnp.stack([north + south, north - south])  # (p, B, j, k, C)
+  if b <= _MAX_DFT_BANDWIDTH:
+    analysis = jnp.asarray(_longitude_dft(b)[0], x.dtype)
+    planes = jnp.einsum("mrk,pBjkc->mpjrBc", analysis, folded, precision=_HIGHEST)
+  else:
+    spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
+    planes = jnp.transpose(jnp.stack([spectrum.real, spectrum.imag]), (5, 1, 2, 0, 3, 4))
+  return planes.reshape(b, 2, b, -1)
+
+
+def _longitude_synthesis(parts, n_batch):
+  """Real planes (m, p, j < b, N = 2·B·C) of parity parts → real (B, 2b, 2b, C) on the grid."""
+  b = parts.shape[0]
+  parts = parts.reshape(b, 2, b, 2, n_batch, -1)  # (m, p, j, r, B, C)
+  if b <= _MAX_DFT_BANDWIDTH:
+    synthesis = jnp.asarray(_longitude_dft(b)[1], parts.dtype)
+    rows = jnp.einsum("kmr,mpjrBc->pBjkc", synthesis, parts, precision=_HIGHEST)
+  else:
+    parts = jnp.transpose(parts, (3, 1, 4, 2, 5, 0))  # (r, p, B, j, C, m)
+    spectrum = jnp.pad(jax.lax.complex(parts[0], parts[1]), [(0, 0)] * 4 + [(0, 1)])
+    rows = jnp.swapaxes((2 * b) * jnp.fft.irfft(spectrum, n=2 * b, axis=-1), -1, -2)
+  even, odd = rows[0], rows[1]  # (B, j, k, C)
+  return jnp.concatenate([even + odd, (even - odd)[:, ::-1]], axis=1)
 
 
 @jax.jit
@@ -80,16 +134,11 @@ def _forward_sht(x):
   batch_shape = x.shape[:-3]
   x = x.reshape(-1, 2 * b, 2 * b, n_chan)
   table = jnp.asarray(_parity_tables(b)[0], x.dtype)  # (m, p, i, j)
-  north, south = x[:, :b], x[:, : b - 1 : -1]
-  folded = jnp.stack([north + south, north - south])  # (p, batch, j, k, C)
-  spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
-  planes = jnp.stack([spectrum.real, spectrum.imag])  # (2, p, j, B, C, m)
-  planes = jnp.transpose(planes, (5, 1, 2, 0, 3, 4)).reshape(b, 2, b, -1)  # (m, p, j, N)
-  out = jnp.einsum("mpij,mpjn->mpin", table, planes, precision=_HIGHEST)
-  out = jnp.transpose(out, (0, 2, 1, 3)).reshape(b * 2 * half, -1)  # rows (m, i, p)
+  planes = _longitude_analysis(x)
+  out = jnp.einsum("mpij,mpjn->mipn", table, planes, precision=_HIGHEST)
   to_lm, _ = _skew_indices(b)
-  out = _take_rows(out, to_lm).reshape(b, b, 2, -1, n_chan)  # (ℓ, m ≥ 0, 2, B, C)
-  out = jnp.transpose(out, (2, 3, 0, 1, 4))
+  out = _take_rows(out.reshape(b * 2 * half, -1), to_lm)  # rows (ℓ, m ≥ 0)
+  out = jnp.transpose(out.reshape(b, b, 2, -1, n_chan), (2, 3, 0, 1, 4))
   positive = jax.lax.complex(out[0], out[1])  # (B, ℓ, m ≥ 0, C)
   # Real input: f_{ℓ,−m} = (−1)^m conj(f_ℓm).
   sign = jnp.asarray((-1.0) ** np.arange(1, b), x.dtype)[:, None]
@@ -103,7 +152,6 @@ def _inverse_sht(coeffs):
   half = (b + 1) // 2
   batch_shape = coeffs.shape[:-3]
   coeffs = coeffs.reshape(-1, b, 2 * b - 1, n_chan)
-  n_batch = coeffs.shape[0]
   real_dtype = coeffs.real.dtype
   table = jnp.asarray(_parity_tables(b)[1], real_dtype)  # (m, p, j, i)
   positive, negative = coeffs[..., b - 1 :, :], coeffs[..., b - 1 :: -1, :]  # order ±m at index m
@@ -113,14 +161,9 @@ def _inverse_sht(coeffs):
   planes = jnp.transpose(jnp.stack([g.real, g.imag]), (2, 3, 0, 1, 4)).reshape(b * b, -1)  # (ℓ m, N)
   _, to_mip = _skew_indices(b)
   skewed = _take_rows(planes, to_mip).reshape(b, half, 2, -1)  # (m, i, p, N)
-  parts = jnp.einsum("mpji,mipn->mpjn", table, skewed, precision=_HIGHEST)  # (m, p, j, N)
-  parts = jnp.transpose(parts.reshape(b, 2, b, 2, n_batch, n_chan), (3, 1, 2, 4, 5, 0))
-  parts = jax.lax.complex(parts[0], parts[1])  # (p, j, B, C, m)
-  even, odd = parts[0], parts[1]
-  spectrum = jnp.concatenate([even + odd, (even - odd)[::-1]])  # (2b [j], B, C, m)
-  spectrum = jnp.pad(spectrum, [(0, 0)] * 3 + [(0, 1)])
-  x = (2 * b) * jnp.fft.irfft(spectrum, n=2 * b, axis=-1)  # (j, B, C, k)
-  return jnp.transpose(x, (1, 0, 3, 2)).reshape(*batch_shape, 2 * b, 2 * b, n_chan)
+  parts = jnp.einsum("mpji,mipn->mpjn", table, skewed, precision=_HIGHEST)
+  x = _longitude_synthesis(parts, coeffs.shape[0])
+  return x.reshape(*batch_shape, 2 * b, 2 * b, n_chan)
 
 
 def forward_sht(x):
