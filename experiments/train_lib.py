@@ -2,7 +2,9 @@
 
 What it does, for the stage named by `config.stage` (experiments/stages):
 - data parallel over every device of every process: a 1D mesh, batches sharded along it, parameters
-  and optimizer state replicated (`jax.distributed.initialize()` first when `config.multihost`);
+  and optimizer state replicated (`jax.distributed.initialize()` first when `config.multihost`;
+  each process loads its own shard of every batch; process 0 builds a missing dataset first and
+  alone writes metrics, plots and config);
 - optax Adam with the configured schedule;
 - orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
   a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
@@ -24,6 +26,7 @@ import ml_collections
 import numpy as np
 import optax
 from absl import logging
+from jax.experimental import multihost_utils
 
 import data_pipelines
 from experiments import batches
@@ -196,6 +199,17 @@ def _run_evaluation(eval_step, state, step, source, stage, config, mesh, writer=
   return results
 
 
+def _open_datasets(stage) -> dict:
+  """The stage's datasets; with several processes, process 0 first builds them (if needed) while
+  the others wait, so that hosts sharing a data_dir do not build the same dataset at once."""
+  if jax.process_count() == 1:
+    return stage.open_datasets()
+  if jax.process_index() == 0:
+    sources = stage.open_datasets()
+  multihost_utils.sync_global_devices("datasets built")
+  return sources if jax.process_index() == 0 else stage.open_datasets()
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   """Trains the stage `config.stage` in `workdir` (resuming from its latest checkpoint, if any).
 
@@ -220,7 +234,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   stage = stages.make_stage(config)
   mesh = parallel.batch_mesh()
   parallel.local_batch_size(config.eval_batch_size, mesh)  # validates divisibility early
-  sources = stage.open_datasets()
+  sources = _open_datasets(stage)
   train_batches = data_pipelines.BatchIterator(
       sources["train"], parallel.local_batch_size(config.batch_size, mesh), seed=config.seed,
       process_index=jax.process_index(), process_count=jax.process_count())
