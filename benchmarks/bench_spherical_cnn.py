@@ -1,9 +1,12 @@
-"""Forward and forward+backward time of SphericalCNN per batch on the available backend.
+"""Speed and rotation equivariance of SphericalCNN at initialisation, on the available backend.
 
   python -m benchmarks.bench_spherical_cnn --batch_size=16 --bandwidth=32 --channels=1
 
 Times a jitted training step's gradient (loss + grads + batch-stat update) and a jitted inference
-forward pass, after one warm-up call each (compilation excluded, reported separately).
+forward pass, after one warm-up call each (compilation excluded, reported separately). Then, with
+--equivariance, measures on smooth random maps (coefficients ∝ (1+ℓ)^−2) under random rotations the
+relative change of the logits and, per block, the relative error of the features' spectrum without
+ℓ = 0 against the rotated spectrum of the unrotated input's features (train-mode batch statistics).
 """
 
 import time
@@ -14,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from equivariant_embeddings import sphere
 from equivariant_embeddings.nn import SphericalCNN
 
 _BATCH = flags.DEFINE_integer("batch_size", 16, "Spherical maps per batch.")
@@ -22,6 +26,8 @@ _CHANNELS = flags.DEFINE_integer("channels", 1, "Input channels.")
 _CLASSES = flags.DEFINE_integer("num_classes", 10, "Logits.")
 _REPEATS = flags.DEFINE_integer("repeats", 10, "Timed calls of each function.")
 _FEATURES = flags.DEFINE_list("block_features", None, "Override block_features (comma separated).")
+_POOLING = flags.DEFINE_enum("pooling", "spectral", ["spectral", "area"], "Pooling mode.")
+_EQUIVARIANCE = flags.DEFINE_bool("equivariance", False, "Also measure the equivariance errors.")
 
 
 def _time(fn, *args, repeats):
@@ -37,9 +43,41 @@ def _time(fn, *args, repeats):
   return first, sorted(times)[len(times) // 2]
 
 
+def _smooth_maps(key, shape):
+  """Real band-limited maps (batch, 2b, 2b, C) with coefficients ∝ (1+ℓ)^−2 (like ray-cast maps)."""
+  coeffs = sphere.forward_sht(jax.random.normal(key, shape))
+  envelope = (1.0 + jnp.arange(coeffs.shape[-3])) ** -2.0
+  return sphere.inverse_sht(coeffs * envelope[:, None, None])
+
+
+def _nonconstant_spectrum(y):
+  return sphere.forward_sht(y).at[..., 0, :, :].set(0)
+
+
+def _relative_error(actual, expected):
+  return float(jnp.linalg.norm((actual - expected).ravel()) / jnp.linalg.norm(expected.ravel()))
+
+
+def _equivariance(model, variables, shape):
+  """Prints the logits' and each block's equivariance error under random rotations."""
+  apply = jax.jit(lambda x: model.apply(variables, x, train=True, mutable=["batch_stats"])[0])
+  x = _smooth_maps(jax.random.PRNGKey(2), shape)
+  rotations = sphere.random_rotations(jax.random.PRNGKey(3), shape[0])
+  logits, features = apply(x)
+  rotated_logits, rotated_features = apply(sphere.rotate_spherical(x, rotations))
+  print(f"equivariance ({model.pooling} pooling, {shape[0]} random rotations): logits "
+        f"{_relative_error(rotated_logits, logits):.4f}")
+  for name, feature in features.items():
+    coeffs, rotated_coeffs = _nonconstant_spectrum(feature), _nonconstant_spectrum(
+        rotated_features[name])
+    error = _relative_error(rotated_coeffs, sphere.rotate_coefficients(coeffs, rotations))
+    print(f"  {name} {feature.shape[1:]}: {error:.4f} (unrotated: "
+          f"{_relative_error(rotated_coeffs, coeffs):.2f})")
+
+
 def main(argv):
   del argv
-  kwargs = {}
+  kwargs = {"pooling": _POOLING.value}
   if _FEATURES.value:
     kwargs["block_features"] = tuple(int(f) for f in _FEATURES.value)
   model = SphericalCNN(num_classes=_CLASSES.value, **kwargs)
@@ -73,6 +111,8 @@ def main(argv):
         f"maps/s  (first call incl. compile {compile_f:.1f} s)")
   print(f"forward+backward:     {1e3 * gradient_s:8.1f} ms/batch  {x.shape[0] / gradient_s:7.1f} "
         f"maps/s  (first call incl. compile {compile_g:.1f} s)")
+  if _EQUIVARIANCE.value:
+    _equivariance(model, variables, x.shape)
 
 
 if __name__ == "__main__":
