@@ -9,6 +9,7 @@ relative change of the logits and, per block, the relative error of the features
 ℓ = 0 against the rotated spectrum of the unrotated input's features (train-mode batch statistics).
 """
 
+import functools
 import time
 
 from absl import app
@@ -26,6 +27,7 @@ _CHANNELS = flags.DEFINE_integer("channels", 1, "Input channels.")
 _CLASSES = flags.DEFINE_integer("num_classes", 10, "Logits.")
 _REPEATS = flags.DEFINE_integer("repeats", 10, "Timed calls of each function.")
 _FEATURES = flags.DEFINE_list("block_features", None, "Override block_features (comma separated).")
+_BLOCK_POOLING = flags.DEFINE_list("block_pooling", None, "Override block_pooling (comma separated).")
 _POOLING = flags.DEFINE_enum("pooling", "spectral", ["spectral", "area"], "Pooling mode.")
 _EQUIVARIANCE = flags.DEFINE_bool("equivariance", False, "Also measure the equivariance errors.")
 
@@ -80,11 +82,13 @@ def main(argv):
   kwargs = {"pooling": _POOLING.value}
   if _FEATURES.value:
     kwargs["block_features"] = tuple(int(f) for f in _FEATURES.value)
+  if _BLOCK_POOLING.value:
+    kwargs["block_pooling"] = tuple(int(f) for f in _BLOCK_POOLING.value)
   model = SphericalCNN(num_classes=_CLASSES.value, **kwargs)
   side = 2 * _BANDWIDTH.value
   x = jax.random.normal(jax.random.PRNGKey(0), (_BATCH.value, side, side, _CHANNELS.value))
   labels = jnp.arange(_BATCH.value) % _CLASSES.value
-  variables = model.init(jax.random.PRNGKey(1), x, train=False)
+  variables = jax.jit(functools.partial(model.init, train=False))(jax.random.PRNGKey(1), x)
   params = variables["params"]
   num_params = sum(p.size for p in jax.tree_util.tree_leaves(params))
 
