@@ -66,11 +66,11 @@ class ResidualBlock(nn.Module):
     act = activations.activation(self.activation)
     norm = lambda name: batch_norm.SphericalBatchNorm(
         momentum=self.batch_norm_momentum, axis_name=self.axis_name, name=name)
+    b_out = x.shape[-3] // 2 // self.pooling
     if self.pooling_mode == "area":
       for _ in range(self.pooling.bit_length() - 1):
         x = pooling.area_pool(x)
-    b_in = x.shape[-3] // 2
-    b_out = b_in // self.pooling if self.pooling_mode == "spectral" else b_in
+    b_in = x.shape[-3] // 2  # what the first convolution receives (already b_out after area pooling)
     coeffs = sphere.forward_sht(x)
     h = conv.SphericalConv(self.features, self.num_anchors, bandwidth=b_out, spectral_input=True,
                            name="conv_0")(coeffs)

@@ -11,7 +11,6 @@ from typing import Optional
 import flax.linen as nn
 import jax.numpy as jnp
 
-from equivariant_embeddings.nn import activations
 from equivariant_embeddings.nn import pooling
 from equivariant_embeddings.nn import residual
 
@@ -48,8 +47,8 @@ class SphericalCNN(nn.Module):
     num_classes: number of logits.
     block_features: output channels of each residual block.
     block_pooling: bandwidth reduction factor at the start of each block (1: none), same length.
-    pooling: "spectral" (truncation, exactly equivariant) or "area" (2×2 area-weighted average;
-      factors must be powers of two).
+    pooling: a mode in residual.POOLING_MODES: "spectral" (truncation, exactly equivariant) or
+      "area" (2×2 area-weighted average; factors must be powers of two).
     num_anchors: filter anchors per channel pair in every convolution.
     activation: nonlinearity name (activations.ACTIVATIONS).
     batch_norm_momentum: running-average decay of the batch norms.
@@ -67,14 +66,12 @@ class SphericalCNN(nn.Module):
   axis_name: Optional[str] = None
 
   def _check_fields(self):
+    """The block plan; each block checks its own pooling mode, factor and activation."""
     if len(self.block_features) != len(self.block_pooling) or not self.block_features:
       raise ValueError(f"block_features {tuple(self.block_features)} and block_pooling "
                        f"{tuple(self.block_pooling)} must be non-empty and of the same length")
-    if self.pooling not in residual.POOLING_MODES:
-      raise ValueError(f"pooling must be one of {residual.POOLING_MODES}, got {self.pooling!r}")
     if min(self.block_pooling) < 1:
       raise ValueError(f"block_pooling factors must be >= 1, got {tuple(self.block_pooling)}")
-    activations.activation(self.activation)
 
   @nn.compact
   def __call__(self, x, train: bool):

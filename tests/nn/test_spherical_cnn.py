@@ -129,7 +129,7 @@ def test_errors_for_bad_input():
         model.apply(variables, x, train=False)
   bad_fields = {
       "same length": dict(block_features=(4, 8), block_pooling=(1,)),
-      "pooling must be one of": dict(pooling="max"),
+      "pooling mode must be one of": dict(pooling="max"),
       "must be >= 1": dict(block_pooling=(1, 0), block_features=(4, 4)),
       "unknown activation": dict(activation="tanhh"),
   }
