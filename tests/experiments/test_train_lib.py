@@ -95,3 +95,10 @@ def test_rejects_a_batch_that_does_not_divide_over_the_devices(tiny_config, tmp_
   with pytest.raises(ValueError, match=r"global batch size \(8\) must be a positive multiple of "
                                        r"the number of devices \(3\)"):
     train_lib.train_and_evaluate(tiny_config, str(tmp_path))
+
+
+def test_rejects_a_config_that_does_not_match_the_dataset(tiny_config, tmp_path):
+  tiny_config.num_classes = 3
+  with pytest.raises(ValueError, match=r"num_classes = 3 but the train split of synthetic_shapes "
+                                       r"has 2 classes"):
+    train_lib.train_and_evaluate(tiny_config, str(tmp_path))
