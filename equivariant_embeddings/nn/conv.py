@@ -63,7 +63,8 @@ class SphericalConv(nn.Module):
 
   Attributes:
     features: number of output channels C_out.
-    num_anchors: learned filter values per (input, output) channel pair, spread over the degrees.
+    num_anchors: learned filter values per (input, output) channel pair, spread evenly over the
+      degrees that reach the output, ℓ < min(b_in, b_out).
     bandwidth: output bandwidth b_out; None keeps the input's. Smaller truncates the spectrum
       (spectral pooling, free here), larger zero-pads it.
     spectral_input: the input is coefficients (..., b, 2b−1, C_in) instead of a spatial signal.
