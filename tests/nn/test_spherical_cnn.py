@@ -5,6 +5,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 from equivariant_embeddings import sphere
@@ -139,3 +140,52 @@ def test_errors_for_bad_input():
   with pytest.raises(ValueError, match="power of two"):
     SphericalCNN(num_classes=3, block_features=(4, 4), block_pooling=(1, 3), pooling="area").init(
         jax.random.PRNGKey(0), np.zeros((1, 24, 24, 2), np.float32), train=False)
+
+
+def _power_spectrum_classes(rng, n, b):
+  """n maps (n, 2b, 2b, 1) and labels: class 0 has its energy at ℓ = 1, class 1 at ℓ = 2.
+
+  Each map has fresh random coefficients, so only the (rotation-invariant) spectrum tells the classes
+  apart, not a template.
+  """
+  labels = rng.integers(0, 2, n)
+  maps = signals.band_limited(rng, b, 1, batch=(n,), degrees=3)
+  coeffs = np.array(sphere.forward_sht(maps))
+  coeffs[:, 0] = 0
+  coeffs[labels == 0, 2] = 0
+  coeffs[labels == 1, 1] = 0
+  return np.asarray(sphere.inverse_sht(coeffs)), labels
+
+
+def test_learns_a_rotation_invariant_task():
+  b = 8
+  model = SphericalCNN(num_classes=2, block_features=(4, 8), block_pooling=(1, 2),
+                       batch_norm_momentum=0.8)
+  rng = np.random.default_rng(0)
+  variables = jax.jit(functools.partial(model.init, train=False))(
+      jax.random.PRNGKey(0), np.zeros((1, 2 * b, 2 * b, 1), np.float32))
+  optimizer = optax.adam(1e-2)
+  state = (variables["params"], variables["batch_stats"], optimizer.init(variables["params"]))
+
+  @jax.jit
+  def step(state, x, y):
+    params, batch_stats, opt_state = state
+
+    def loss_fn(params):
+      (logits, _), updates = model.apply({"params": params, "batch_stats": batch_stats}, x,
+                                         train=True, mutable=["batch_stats"])
+      return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean(), updates
+
+    grads, updates = jax.grad(loss_fn, has_aux=True)(params)
+    changes, opt_state = optimizer.update(grads, opt_state)
+    return optax.apply_updates(params, changes), updates["batch_stats"], opt_state
+
+  for _ in range(60):
+    state = step(state, *_power_spectrum_classes(rng, 16, b))
+  x, y = _power_spectrum_classes(rng, 64, b)
+  x = sphere.rotate_spherical(x, sphere.random_rotations(jax.random.PRNGKey(1), 64))
+  logits, _ = jax.jit(functools.partial(model.apply, train=False))(
+      {"params": state[0], "batch_stats": state[1]}, x)
+  accuracy = float(np.mean(np.argmax(logits, -1) == y))
+  # Chance is 0.5; measured 1.0 after 60 steps of 16 maps.
+  assert accuracy >= 0.9, accuracy
