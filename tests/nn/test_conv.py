@@ -1,6 +1,5 @@
 """SphericalConv against the convolution integral, its exact equivariance, bandwidths and errors."""
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
