@@ -1,4 +1,9 @@
-"""absl binaries and their libraries: training (train.py), feature export (export.py).
+"""absl binaries and their libraries (file I/O lives here, never in `equivariant_embeddings`).
 
-File I/O (checkpoints, metrics, plots, configs) lives here, never in `equivariant_embeddings`.
+  train.py        the training binary: `python -m experiments.train --config=... --workdir=...`
+  train_lib.py    train_and_evaluate(config, workdir): the loop shared by every stage
+  stages/         what is trained (model, data, loss), chosen by config.stage
+  export.py       load_feature_extractor(workdir, layer): a trained model's features, jitted
+  checkpoints.py, metrics.py, config_io.py   orbax checkpoints, metrics.jsonl + curves.png, config.json
+  parallel.py, batches.py, prefetch.py, optimizers.py   sharding, host batches, read-ahead, optax
 """
