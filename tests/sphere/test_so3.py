@@ -55,6 +55,15 @@ def test_best_rotation_recovers_random_rotations():
   np.testing.assert_allclose(peak, energy, rtol=1e-4)
 
 
+def test_best_rotation_at_gimbal_lock():
+  # β near 0 and π, where α and γ are degenerate and the Euler Hessian is singular.
+  b = 8
+  f = _random_signals(5, 1, b, 16)[0]
+  rots = jnp.stack([sphere.euler_to_matrix(0.3, beta, 0.5) for beta in (0.0, 1e-3, np.pi - 1e-3, np.pi)])
+  estimate, _ = sphere.best_rotation(f, sphere.rotate_spherical(f, rots))
+  assert float(sphere.rotation_angle_deg(estimate, rots).max()) <= 0.05
+
+
 def test_best_rotation_under_jit_and_vmap():
   f = _random_signals(3, 4, 6, 8)
   rots = sphere.random_rotations(jax.random.PRNGKey(3), 4)
