@@ -46,19 +46,20 @@ def _parity_tables(b: int):
 
 @functools.lru_cache(maxsize=None)
 def _skew_indices(b: int):
-  """Row maps between the (ℓ, m ≥ 0) layout and the (m, i, p) layout of the products (ℓ = m + 2i + p).
+  """Row maps between the (ℓ, m ≥ 0) layout and the (m, p, i) layout of the products (ℓ = m + 2i + p).
 
-  Returns (to_lm, to_mip), int32, each indexing the rows of the other layout flattened, with one extra
-  all-zero row appended (index b·2⌈b/2⌉, resp. b²) standing for the empty entries:
-    to_lm (b·b,): for each (ℓ, m), the row m·2⌈b/2⌉ + (ℓ − m) of (m, i, p), or the zero row if ℓ < m;
-    to_mip (b·2⌈b/2⌉,): for each (m, i, p), the row (m + 2i + p)·b + m of (ℓ, m), or the zero row.
+  Returns (to_lm, to_mpi), int32, each indexing the rows of the other layout flattened, with one extra
+  all-zero row appended (index 2b⌈b/2⌉, resp. b²) standing for the empty entries:
+    to_lm (b·b,): for each (ℓ, m), the row of (m, p, i) holding it, or the zero row if ℓ < m;
+    to_mpi (2b⌈b/2⌉,): for each (m, p, i), the row (m + 2i + p)·b + m of (ℓ, m), or the zero row.
   """
-  n_r = 2 * ((b + 1) // 2)
+  half = (b + 1) // 2
   l, m = np.meshgrid(np.arange(b), np.arange(b), indexing="ij")
-  to_lm = np.where(l >= m, m * n_r + (l - m), b * n_r)
-  m, r = np.meshgrid(np.arange(b), np.arange(n_r), indexing="ij")
-  to_mip = np.where(m + r < b, (m + r) * b + m, b * b)
-  return to_lm.ravel().astype(np.int32), to_mip.ravel().astype(np.int32)
+  to_lm = np.where(l >= m, (m * 2 + (l - m) % 2) * half + (l - m) // 2, 2 * b * half)
+  m, p, i = np.meshgrid(np.arange(b), np.arange(2), np.arange(half), indexing="ij")
+  l = m + 2 * i + p
+  to_mpi = np.where(l < b, l * b + m, b * b)
+  return to_lm.ravel().astype(np.int32), to_mpi.ravel().astype(np.int32)
 
 
 def _take_rows(x, rows):
@@ -69,28 +70,34 @@ def _take_rows(x, rows):
 
 @functools.lru_cache(maxsize=None)
 def _longitude_dft(b: int):
-  """Real DFT matrices over longitude, float64, read-only.
+  """Real DFT matrices over half the longitudes, split by the parity q of the order m, float64.
 
-  Returns (analysis, synthesis):
-    analysis[m, r, k]: cos(mφ_k) for r = 0 and −sin(mφ_k) for r = 1, so Σ_k analysis[m, :, k] x_k are
-      the real and imaginary parts of X_m = Σ_k x_k e^{−imφ_k}; shape (b, 2, 2b).
-    synthesis[k, m, r]: c_m cos(mφ_k) and −c_m sin(mφ_k) with c_0 = 1, c_m = 2, so that
-      Re Σ_{|m|<b} Z_m e^{imφ_k} = Σ_{m,r} synthesis[k, m, r] (Re, Im) Z_m for Z_{−m} = conj Z_m;
-      shape (2b, b, 2).
+  Half a turn shifts the longitude index by b and multiplies e^{imφ} by (−1)^m, so
+  X_m = Σ_{k<b} (x_k + (−1)^m x_{k+b}) e^{−imφ_k}: even orders see the sum of the two half-turns,
+  odd orders their difference, and each DFT is half as long. With m = 2i + q, i < ⌈b/2⌉:
+
+  Returns (analysis, synthesis), read-only:
+    analysis[q, i, r, k] = cos(mφ_k) for r = 0, −sin(mφ_k) for r = 1 (real and imaginary parts of
+      e^{−imφ_k}), k < b; shape (2, ⌈b/2⌉, 2, b); zero where m ≥ b.
+    synthesis[q, k, i, r] = c_m cos(mφ_k), −c_m sin(mφ_k) with c_0 = 1, c_m = 2: the half-turn
+      part of Re Σ_{|m|<b} Z_m e^{imφ_k} for Z_{−m} = conj Z_m; shape (2, b, ⌈b/2⌉, 2).
   """
-  angle = np.outer(np.arange(b), grid.longitudes(b))  # (m, k)
-  analysis = np.stack([np.cos(angle), -np.sin(angle)], axis=1)
-  weight = np.where(np.arange(b) == 0, 1.0, 2.0)[:, None, None]
-  synthesis = np.transpose(weight * analysis, (2, 0, 1))
+  half = (b + 1) // 2
+  m = 2 * np.arange(half)[None, :] + np.arange(2)[:, None]  # (q, i)
+  angle = m[..., None] * grid.longitudes(b)[None, None, :b]  # (q, i, k)
+  valid = (m < b)[..., None, None]
+  analysis = np.where(valid, np.stack([np.cos(angle), -np.sin(angle)], axis=2), 0.0)
+  weight = np.where(m == 0, 1.0, 2.0)[..., None, None]
+  synthesis = np.transpose(weight * analysis, (0, 3, 1, 2))
   for t in (analysis, synthesis):
     t.setflags(write=False)
   return analysis, synthesis
 
 
-# Up to this bandwidth the longitude transforms are products with the DFT matrices above; beyond it,
-# FFTs. At small b a product (4b² per row) is cheaper than an FFT plus the complex-valued transposes
-# it needs on the CPU; measured with benchmarks/bench_sphere.py.
-_MAX_DFT_BANDWIDTH = 32
+# Up to this bandwidth the longitude transforms are products with the half-length DFT matrices above;
+# beyond it, FFTs. On a 2-core CPU (C = 64) the products were as fast or faster at b = 16 … 128, as
+# they avoid the complex-valued transposes around the FFT; at b = 256 the FFT was 1.3× faster.
+_MAX_DFT_BANDWIDTH = 128
 
 # Layout: the Legendre products are batched over (m, p), which must be the major axes, with the columns
 # N = (real/imaginary, batch, channel) minor. The longitude stages move data between that layout and
@@ -104,11 +111,13 @@ def _longitude_analysis(x):
   north, south = x[:, :b], x[:, : b - 1 : -1]
   folded = jnp.stack([north + south, north - south])  # (p, B, j, k, C)
   if b <= _MAX_DFT_BANDWIDTH:
+    east, west = folded[..., :b, :], folded[..., b:, :]
+    halves = jnp.stack([east + west, east - west])  # (q, p, B, j, k < b, C)
     analysis = jnp.asarray(_longitude_dft(b)[0], x.dtype)
-    planes = jnp.einsum("mrk,pBjkc->mpjrBc", analysis, folded, precision=_HIGHEST)
-  else:
-    spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
-    planes = jnp.transpose(jnp.stack([spectrum.real, spectrum.imag]), (5, 1, 2, 0, 3, 4))
+    planes = jnp.einsum("qirk,qpBjkc->iqpjrBc", analysis, halves, precision=_HIGHEST)
+    return planes.reshape(-1, 2, b, planes[0, 0, 0, 0].size)[:b]  # m = 2i + q
+  spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
+  planes = jnp.transpose(jnp.stack([spectrum.real, spectrum.imag]), (5, 1, 2, 0, 3, 4))
   return planes.reshape(b, 2, b, -1)
 
 
@@ -117,8 +126,11 @@ def _longitude_synthesis(parts, n_batch):
   b = parts.shape[0]
   parts = parts.reshape(b, 2, b, 2, n_batch, -1)  # (m, p, j, r, B, C)
   if b <= _MAX_DFT_BANDWIDTH:
+    parts = jnp.pad(parts, [(0, b % 2)] + [(0, 0)] * 5)
+    parts = parts.reshape(-1, 2, *parts.shape[1:])  # (i, q, p, j, r, B, C), m = 2i + q
     synthesis = jnp.asarray(_longitude_dft(b)[1], parts.dtype)
-    rows = jnp.einsum("kmr,mpjrBc->pBjkc", synthesis, parts, precision=_HIGHEST)
+    halves = jnp.einsum("qkir,iqpjrBc->qpBjkc", synthesis, parts, precision=_HIGHEST)
+    rows = jnp.concatenate([halves[0] + halves[1], halves[0] - halves[1]], axis=-2)
   else:
     parts = jnp.transpose(parts, (3, 1, 4, 2, 5, 0))  # (r, p, B, j, C, m)
     spectrum = jnp.pad(jax.lax.complex(parts[0], parts[1]), [(0, 0)] * 4 + [(0, 1)])
@@ -135,7 +147,7 @@ def _forward_sht(x):
   x = x.reshape(-1, 2 * b, 2 * b, n_chan)
   table = jnp.asarray(_parity_tables(b)[0], x.dtype)  # (m, p, i, j)
   planes = _longitude_analysis(x)
-  out = jnp.einsum("mpij,mpjn->mipn", table, planes, precision=_HIGHEST)
+  out = jnp.einsum("mpij,mpjn->mpin", table, planes, precision=_HIGHEST)
   to_lm, _ = _skew_indices(b)
   out = _take_rows(out.reshape(b * 2 * half, -1), to_lm)  # rows (ℓ, m ≥ 0)
   out = jnp.transpose(out.reshape(b, b, 2, -1, n_chan), (2, 3, 0, 1, 4))
@@ -159,9 +171,9 @@ def _inverse_sht(coeffs):
   sign = jnp.asarray((-1.0) ** np.arange(b), real_dtype)[:, None]
   g = 0.5 * (positive + sign * jnp.conj(negative))  # (B, ℓ, m, C)
   planes = jnp.transpose(jnp.stack([g.real, g.imag]), (2, 3, 0, 1, 4)).reshape(b * b, -1)  # (ℓ m, N)
-  _, to_mip = _skew_indices(b)
-  skewed = _take_rows(planes, to_mip).reshape(b, half, 2, -1)  # (m, i, p, N)
-  parts = jnp.einsum("mpji,mipn->mpjn", table, skewed, precision=_HIGHEST)
+  _, to_mpi = _skew_indices(b)
+  skewed = _take_rows(planes, to_mpi).reshape(b, 2, half, -1)  # (m, p, i, N)
+  parts = jnp.einsum("mpji,mpin->mpjn", table, skewed, precision=_HIGHEST)
   x = _longitude_synthesis(parts, coeffs.shape[0])
   return x.reshape(*batch_shape, 2 * b, 2 * b, n_chan)
 
