@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from equivariant_embeddings.sphere import checks
+from equivariant_embeddings.sphere import rotate
 from equivariant_embeddings.sphere import rotations
 from equivariant_embeddings.sphere import sht
 from equivariant_embeddings.sphere import wigner
@@ -166,17 +167,30 @@ def _newton_ascent(spectrum, angles, max_step):
   return jax.lax.fori_loop(0, _NEWTON_STEPS, step, angles)
 
 
+# Newton steps run in Euler coordinates, which degenerate at β = 0 and π (only α ± γ is defined
+# there). A start within 45° of those poles is moved away first: with Q = Ry(π/2), C(R) = ⟨R·f, g⟩
+# equals C'(R Qᵀ) for C' the correlation of Q·f with g, and R Qᵀ then has β ∈ [π/4, 3π/4].
+_POLE_SHIFT = rotations.euler_to_matrix(0.0, np.pi / 2, 0.0)
+
+
 @functools.partial(jax.jit, static_argnames="n_grid")
 def _best_rotation(f, g, n_grid):
-  spectrum = correlation_spectrum(sht.forward_sht(f), sht.forward_sht(g))
+  f_coeffs, g_coeffs = sht.forward_sht(f), sht.forward_sht(g)
+  spectrum = correlation_spectrum(f_coeffs, g_coeffs)
   values = _evaluate_on_grid(spectrum, n_grid)
   flat = jnp.argmax(values.reshape(*values.shape[:-3], -1), axis=-1)
-  cell = jnp.stack(jnp.unravel_index(flat, (n_grid,) * 3), axis=-1)
   spacing = 2 * np.pi / n_grid
-  angles = _newton_ascent(spectrum, cell.astype(f.dtype) * spacing, spacing)
+  start = jnp.stack(jnp.unravel_index(flat, (n_grid,) * 3), axis=-1).astype(f.dtype) * spacing
+  shift = jnp.asarray(_POLE_SHIFT, f.dtype)
+  near_pole = jnp.abs(jnp.sin(start[..., 1])) < np.sqrt(0.5)
+  shifted_spectrum = correlation_spectrum(rotate.rotate_coefficients(f_coeffs, shift), g_coeffs)
+  spectrum = jnp.where(near_pole[..., None, None, None], shifted_spectrum, spectrum)
+  start_rotation = rotations.euler_to_matrix(start[..., 0], start[..., 1], start[..., 2])
+  shifted_start = jnp.stack(rotations.matrix_to_euler(start_rotation @ shift.T), axis=-1)
+  angles = _newton_ascent(spectrum, jnp.where(near_pole[..., None], shifted_start, start), spacing)
   peak, _, _ = _value_gradient_hessian(spectrum, angles)
   rotation = rotations.euler_to_matrix(angles[..., 0], angles[..., 1], angles[..., 2])
-  return rotation, peak
+  return jnp.where(near_pole[..., None, None], rotation @ shift, rotation), peak
 
 
 def best_rotation(f, g, grid_bandwidth=None):

@@ -56,12 +56,14 @@ def test_best_rotation_recovers_random_rotations():
 
 
 def test_best_rotation_at_gimbal_lock():
-  # β near 0 and π, where α and γ are degenerate and the Euler Hessian is singular.
+  # β near 0 and π, where α and γ are degenerate and the Euler Hessian is singular: the refinement
+  # must move such starts away from the poles (it stalled at 0.15° at β = 0.01 before it did).
   b = 8
   f = _random_signals(5, 1, b, 16)[0]
-  rots = jnp.stack([sphere.euler_to_matrix(0.3, beta, 0.5) for beta in (0.0, 1e-3, np.pi - 1e-3, np.pi)])
+  betas = (0.0, 1e-3, 0.01, 0.1, np.pi - 1e-2, np.pi - 1e-3, np.pi)
+  rots = jnp.stack([sphere.euler_to_matrix(0.3, beta, 0.5) for beta in betas])
   estimate, _ = sphere.best_rotation(f, sphere.rotate_spherical(f, rots))
-  assert float(sphere.rotation_angle_deg(estimate, rots).max()) <= 0.05
+  assert float(sphere.rotation_angle_deg(estimate, rots).max()) <= 0.01
 
 
 def test_best_rotation_under_jit_and_vmap():
