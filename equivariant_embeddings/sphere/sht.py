@@ -65,7 +65,7 @@ def _skew_indices(b: int):
 def _take_rows(x, rows):
   """x[rows] along axis 0, where index len(x) selects an appended zero row."""
   x = jnp.concatenate([x, jnp.zeros((1, *x.shape[1:]), x.dtype)])
-  return jnp.take(x, rows, axis=0, indices_are_sorted=False, unique_indices=False)
+  return jnp.take(x, rows, axis=0)
 
 
 @functools.lru_cache(maxsize=None)
@@ -101,8 +101,8 @@ _MAX_DFT_BANDWIDTH = 128
 
 # Layout: the Legendre products are batched over (m, p), which must be the major axes, with the columns
 # N = (real/imaginary, batch, channel) minor. The longitude stages move data between that layout and
-# (batch, j, k, C) using real-valued transposes: complex ones, and interleaving real and imaginary parts
-# in the minor axis, are several times slower on the CPU.
+# (batch, j, k, C) as real arrays: complex transposes, and real and imaginary parts interleaved in the
+# minor axis, were several times slower on the CPU.
 
 
 def _longitude_analysis(x):
@@ -115,7 +115,7 @@ def _longitude_analysis(x):
     halves = jnp.stack([east + west, east - west])  # (q, p, B, j, k < b, C)
     analysis = jnp.asarray(_longitude_dft(b)[0], x.dtype)
     planes = jnp.einsum("qirk,qpBjkc->iqpjrBc", analysis, halves, precision=_HIGHEST)
-    return planes.reshape(-1, 2, b, planes[0, 0, 0, 0].size)[:b]  # m = 2i + q
+    return planes.reshape(-1, 2, b, 2 * x.shape[0] * x.shape[-1])[:b]  # m = 2i + q
   spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
   planes = jnp.transpose(jnp.stack([spectrum.real, spectrum.imag]), (5, 1, 2, 0, 3, 4))
   return planes.reshape(b, 2, b, -1)
