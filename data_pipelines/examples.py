@@ -12,6 +12,7 @@ import zlib
 import numpy as np
 
 from data_pipelines import meshes, raycast, rotations, synthetic
+from equivariant_embeddings.sphere import checks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,9 +41,7 @@ class ExampleSpec:
 
   def __post_init__(self):
     for name in ("image_size", "bandwidth", "views_per_mesh"):
-      value = getattr(self, name)
-      if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+      checks.integer(getattr(self, name), name, minimum=1)
     object.__setattr__(self, "channels", tuple(self.channels))
     if not self.channels or any(c not in raycast.SPHERE_CHANNELS for c in self.channels):
       raise ValueError(f"channels must be a non-empty sequence of {raycast.SPHERE_CHANNELS}, "

@@ -9,6 +9,7 @@ import numpy as np
 import trimesh
 from embreex import mesh_construction, rtcore_scene
 
+from equivariant_embeddings.sphere import checks
 from equivariant_embeddings.sphere import grid
 
 # Channels of `spherical_map`, in the order requested.
@@ -141,8 +142,7 @@ def render_view(mesh, size: int = 64, rotation=None) -> np.ndarray:
   Returns:
     (S, S, 1) float32 image in [0, 1].
   """
-  if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-    raise ValueError(f"size must be a positive integer, got {size!r}")
+  checks.integer(size, "size", minimum=1)
   caster = _caster_in_unit_ball(mesh)
   rotation = _check_rotation(rotation)
   half_width = np.tan(np.arcsin(1.0 / CAMERA_DISTANCE))

@@ -12,6 +12,8 @@ import numpy as np
 import trimesh
 from trimesh import creation
 
+from equivariant_embeddings.sphere import checks
+
 _SECTIONS = 24  # polygon sides of cylinders and cones
 
 
@@ -166,8 +168,7 @@ def synthetic_shape(category: str, seed: int) -> trimesh.Trimesh:
   """
   if category not in _CATEGORY_PARTS:
     raise ValueError(f"category must be one of {SYNTHETIC_CATEGORIES}, got {category!r}")
-  if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-    raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+  seed = checks.integer(seed, "seed")
   # The category's name enters the seed, so equal seeds of two categories are independent draws.
   rng = np.random.default_rng([int(seed), zlib.crc32(category.encode())])
   return trimesh.util.concatenate(_CATEGORY_PARTS[category](rng))

@@ -10,6 +10,13 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def integer(value, name: str, minimum: int = 0) -> int:
+  """Returns value as an int, or raises ValueError unless it is an integer (not a bool) ≥ minimum."""
+  if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+  return int(value)
+
+
 def _is_concrete(x) -> bool:
   return not isinstance(x, jax.core.Tracer)
 
@@ -19,8 +26,9 @@ def _check_finite(x, name: str) -> None:
     raise ValueError(f"{name} contains NaN or inf values")
 
 
-def _float_dtype_for(x):
+def real_dtype_of(x):
   """float64 where x is float64/complex128 (under jax_enable_x64), else float32."""
+  x = jnp.asarray(x)
   return jnp.float64 if x.dtype in (jnp.float64, jnp.complex128) else jnp.float32
 
 
@@ -46,7 +54,7 @@ def spectral(coeffs, name: str = "coeffs"):
     raise ValueError(
         f"{name} must have shape (..., b, 2b-1, C) indexed [ℓ, m+b-1, channel]; got shape "
         f"{coeffs.shape}")
-  dtype = jnp.complex128 if _float_dtype_for(coeffs) == jnp.float64 else jnp.complex64
+  dtype = jnp.complex128 if real_dtype_of(coeffs) == jnp.float64 else jnp.complex64
   coeffs = coeffs.astype(dtype)
   _check_finite(coeffs, name)
   return coeffs, coeffs.shape[-3]

@@ -9,12 +9,12 @@ import functools
 
 import numpy as np
 
+from equivariant_embeddings.sphere import checks
+
 
 def check_bandwidth(b) -> int:
   """Returns b as an int, or raises ValueError unless it is an integer ≥ 1."""
-  if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 1:
-    raise ValueError(f"bandwidth must be an integer >= 1, got {b!r}")
-  return int(b)
+  return checks.integer(b, "bandwidth", minimum=1)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -45,12 +45,11 @@ def _check_pair(f, g):
 def _grid_bandwidth(b: int, grid_bandwidth, default: int) -> int:
   if grid_bandwidth is None:
     return default
-  if isinstance(grid_bandwidth, bool) or not isinstance(grid_bandwidth, (int, np.integer)):
-    raise ValueError(f"grid_bandwidth must be an integer >= b = {b}, got {grid_bandwidth!r}")
+  grid_bandwidth = checks.integer(grid_bandwidth, "grid_bandwidth", minimum=1)
   if grid_bandwidth < b:
     raise ValueError(f"grid_bandwidth must be >= the signals' bandwidth b = {b} so that the grid "
                      f"resolves the correlation; got {grid_bandwidth}")
-  return int(grid_bandwidth)
+  return grid_bandwidth
 
 
 def correlation_spectrum(f_coeffs, g_coeffs):
@@ -66,11 +65,9 @@ def correlation_spectrum(f_coeffs, g_coeffs):
   real_dtype = f_coeffs.real.dtype
   cross = jnp.einsum("...lnc,...lmc->...lmn", f_coeffs, jnp.conj(g_coeffs), precision=_HIGHEST)
   products = jnp.asarray(_delta_products(b), real_dtype)
-  re = jnp.einsum("lkmn,...lmn->...mkn", products, cross.real, precision=_HIGHEST)
-  im = jnp.einsum("lkmn,...lmn->...mkn", products, cross.imag, precision=_HIGHEST)
   k = np.arange(1 - b, b)
   i_power = jnp.asarray(1j ** np.mod(k[None, :] - k[:, None], 4), f_coeffs.dtype)  # i^{n−m}
-  return jax.lax.complex(re, im) * i_power[:, None, :]
+  return rotate.real_table_product("lkmn,...lmn->...mkn", products, cross) * i_power[:, None, :]
 
 
 def _evaluate_on_grid(spectrum, n_grid: int):

@@ -33,9 +33,7 @@ def wigner_delta_degree(l: int) -> np.ndarray:
   Symmetries fill the other octants: Δ_nm = (−1)^{m−n} Δ_mn, Δ_{m,−n} = (−1)^{ℓ+m} Δ_mn,
   Δ_{−m,n} = (−1)^{ℓ+n} Δ_mn.
   """
-  if isinstance(l, bool) or not isinstance(l, (int, np.integer)) or l < 0:
-    raise ValueError(f"degree must be an integer >= 0, got {l!r}")
-  l = int(l)
+  l = checks.integer(l, "degree")
   n = np.arange(l + 1)
   # ratio[n] = sqrt(C(2ℓ, ℓ+n) / C(2ℓ, ℓ+n+1)) = sqrt((ℓ+n+1)/(ℓ−n)), so sqrt(C(2ℓ, ℓ+n)) / 2^ℓ
   # is 2^−ℓ times the product of the ratios from n up to ℓ−1.
@@ -61,8 +59,7 @@ def wigner_delta_degree(l: int) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def wigner_delta(l_max: int) -> np.ndarray:
   """Δ^ℓ = d^ℓ(π/2) for ℓ = 0..l_max, padded (l_max+1, 2·l_max+1, 2·l_max+1), float64, read-only."""
-  if isinstance(l_max, bool) or not isinstance(l_max, (int, np.integer)) or l_max < 0:
-    raise ValueError(f"l_max must be an integer >= 0, got {l_max!r}")
+  l_max = checks.integer(l_max, "l_max")
   table = np.zeros((l_max + 1, 2 * l_max + 1, 2 * l_max + 1))
   for l in range(l_max + 1):
     table[l, l_max - l : l_max + l + 1, l_max - l : l_max + l + 1] = wigner_delta_degree(l)
@@ -98,11 +95,6 @@ def d_from_delta(delta, beta):
   return re_i * cos_sum - im_i * sin_sum
 
 
-def _real_dtype(x):
-  x = jnp.asarray(x)
-  return jnp.float64 if x.dtype in (jnp.float64, jnp.complex128) else jnp.float32
-
-
 def wigner_d(l_max: int, beta):
   """Wigner small d^ℓ(β) for ℓ = 0..l_max.
 
@@ -113,7 +105,7 @@ def wigner_d(l_max: int, beta):
   Returns:
     (..., l_max+1, 2·l_max+1, 2·l_max+1) real, indexed [ℓ, m+l_max, n+l_max], zero outside |m|, |n| ≤ ℓ.
   """
-  dtype = _real_dtype(beta)
+  dtype = checks.real_dtype_of(beta)
   return d_from_delta(jnp.asarray(wigner_delta(l_max), dtype), jnp.asarray(beta, dtype))
 
 
