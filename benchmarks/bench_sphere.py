@@ -52,7 +52,7 @@ def ours(b, channels, repeats):
   x, _ = band_limited(b, channels)
   round_trip = jax.jit(lambda x: sht.inverse_sht(sht.forward_sht(x)))
   ms = median_ms(round_trip, x, repeats=repeats)
-  forward, inverse = sht._parity_tables(b)  # pylint: disable=protected-access
+  forward, inverse = sht._legendre_tables(b)  # pylint: disable=protected-access
   constants = forward.nbytes + inverse.nbytes
   return ms, relative_error(round_trip(x), x), constants
 

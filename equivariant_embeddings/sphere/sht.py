@@ -3,10 +3,18 @@
 forward_sht: real (..., 2b, 2b, C) → complex (..., b, 2b−1, C), index [ℓ, m+b−1];
 inverse_sht: back. Both are exact for band-limited functions (degrees ℓ < b).
 
-Each transform is a real DFT along longitude (a product with the DFT matrix for small b, an FFT for
-large b) and one batched real matrix product per order m against a constant Legendre table. The product uses the equatorial symmetry λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ) of
-the grid (θ_{2b−1−j} = π − θ_j): the northern and southern rows are folded into even and odd parts,
-and each part meets only the degrees of its parity, which halves the work and the table.
+Each transform is two batched real matrix products against constant tables: a DFT along longitude
+and a Legendre transform along colatitude. Two symmetries of the grid halve both:
+- half a turn in longitude (φ_{k+b} = φ_k + π) multiplies e^{imφ} by (−1)^m, so orders of parity q
+  see only the sum (q = 0) or difference (q = 1) of the two half-turns;
+- the equator (θ_{2b−1−j} = π − θ_j) maps λ_ℓm to (−1)^{ℓ+m} λ_ℓm, so degrees with ℓ − m of parity p
+  see only the sum (p = 0) or difference (p = 1) of the northern and southern rows.
+
+Layout: with m = 2i + q, ℓ = m + 2i' + p and r the real or imaginary part, the DFT products are
+batched over q and yield real planes indexed (q, i, r, p, j, N) (N = batch × channel), which are the
+Legendre products' batch axes (q, i, r, p), contraction j and columns N as they stand; the inverse
+runs the same layout backwards. No stage transposes data between the two products: on a CPU those
+transposes, not the products, dominated the time.
 """
 
 import functools
@@ -23,58 +31,45 @@ _HIGHEST = jax.lax.Precision.HIGHEST
 
 
 @functools.lru_cache(maxsize=None)
-def _parity_tables(b: int):
-  """Legendre tables on the northern rows, split by the parity of ℓ − m.
+def _legendre_tables(b: int):
+  """Legendre tables on the northern rows in the (q, i, p) layout, float64, read-only.
 
-  Returns (forward, inverse), float64, read-only:
-    forward[m, p, i, j] = w_j λ_ℓm(θ_j) and inverse[m, p, j, i] = λ_ℓm(θ_j) with ℓ = m + 2i + p,
-    for j < b (northern half), zero where ℓ ≥ b. Shapes (b, 2, ⌈b/2⌉, b) and (b, 2, b, ⌈b/2⌉).
+  Returns (forward, inverse) with ℓ = m + 2i' + p, m = 2i + q, j < b (northern rows), zero where
+  m ≥ b or ℓ ≥ b:
+    forward[q, i, p, i', j] = w_j λ_ℓm(θ_j), shape (2, ⌈b/2⌉, 2, ⌈b/2⌉, b);
+    inverse[q, i, p, j, i'] = λ_ℓm(θ_j), shape (2, ⌈b/2⌉, 2, b, ⌈b/2⌉).
   """
   half = (b + 1) // 2
   lam = legendre.grid_legendre(b)[:, :, :b]  # (ℓ, m, j), northern rows
-  weights = grid.quadrature_weights(b)[:b]
-  inverse = np.zeros((b, 2, b, half))
+  inverse = np.zeros((2, half, 2, b, half))
   for m in range(b):
     for p in range(2):
       degrees = np.arange(m + p, b, 2)
-      inverse[m, p, :, : degrees.size] = lam[degrees, m].T
-  forward = np.swapaxes(inverse, -1, -2) * weights
+      inverse[m % 2, m // 2, p, :, : degrees.size] = lam[degrees, m].T
+  forward = np.swapaxes(inverse, -1, -2) * grid.quadrature_weights(b)[:b]
   for t in (forward, inverse):
     t.setflags(write=False)
   return forward, inverse
 
 
-@functools.lru_cache(maxsize=None)
-def _skew_indices(b: int):
-  """Row maps between the (ℓ, m ≥ 0) layout and the (m, p, i) layout of the products (ℓ = m + 2i + p).
+def _per_part(table, dtype):
+  """(q, i, p, …) table → (q·i·r·p, …) batch of matrices of the given dtype, the same for both parts r.
 
-  Returns (to_lm, to_mpi), int32, each indexing the rows of the other layout flattened, with one extra
-  all-zero row appended (index 2b⌈b/2⌉, resp. b²) standing for the empty entries:
-    to_lm (b·b,): for each (ℓ, m), the row of (m, p, i) holding it, or the zero row if ℓ < m;
-    to_mpi (2b⌈b/2⌉,): for each (m, p, i), the row (m + 2i + p)·b + m of (ℓ, m), or the zero row.
+  Entries below tiny/eps of the dtype (1e-31 in float32: λ_ℓm near the poles for large m) become 0.
+  They cannot change a coefficient at that precision, and as subnormal numbers, or factors that make
+  subnormal products, they slowed the float32 products 2–3× on x86 CPUs.
   """
-  half = (b + 1) // 2
-  l, m = np.meshgrid(np.arange(b), np.arange(b), indexing="ij")
-  to_lm = np.where(l >= m, (m * 2 + (l - m) % 2) * half + (l - m) // 2, 2 * b * half)
-  m, p, i = np.meshgrid(np.arange(b), np.arange(2), np.arange(half), indexing="ij")
-  l = m + 2 * i + p
-  to_mpi = np.where(l < b, l * b + m, b * b)
-  return to_lm.ravel().astype(np.int32), to_mpi.ravel().astype(np.int32)
-
-
-def _take_rows(x, rows):
-  """x[rows] along axis 0, where index len(x) selects an appended zero row."""
-  x = jnp.concatenate([x, jnp.zeros((1, *x.shape[1:]), x.dtype)])
-  return jnp.take(x, rows, axis=0)
+  info = np.finfo(dtype)
+  table = np.where(np.abs(table) < info.tiny / info.eps, 0.0, table)
+  table = np.broadcast_to(table[:, :, None], (*table.shape[:2], 2, *table.shape[2:]))
+  return jnp.asarray(table.reshape(-1, *table.shape[-2:]), dtype)
 
 
 @functools.lru_cache(maxsize=None)
 def _longitude_dft(b: int):
-  """Real DFT matrices over half the longitudes, split by the parity q of the order m, float64.
+  """Real DFT matrices over half the longitudes, split by the parity q of the order, float64.
 
-  Half a turn shifts the longitude index by b and multiplies e^{imφ} by (−1)^m, so
-  X_m = Σ_{k<b} (x_k + (−1)^m x_{k+b}) e^{−imφ_k}: even orders see the sum of the two half-turns,
-  odd orders their difference, and each DFT is half as long. With m = 2i + q, i < ⌈b/2⌉:
+  X_m = Σ_{k<b} (x_k + (−1)^m x_{k+b}) e^{−imφ_k}. With m = 2i + q, i < ⌈b/2⌉:
 
   Returns (analysis, synthesis), read-only:
     analysis[q, i, r, k] = cos(mφ_k) for r = 0, −sin(mφ_k) for r = 1 (real and imaginary parts of
@@ -94,49 +89,62 @@ def _longitude_dft(b: int):
   return analysis, synthesis
 
 
-# Up to this bandwidth the longitude transforms are products with the half-length DFT matrices above;
-# beyond it, FFTs. On a 2-core CPU (C = 64) the products were as fast or faster at b = 16 … 128, as
-# they avoid the complex-valued transposes around the FFT; at b = 256 the FFT was 1.3× faster.
-_MAX_DFT_BANDWIDTH = 128
+@functools.lru_cache(maxsize=None)
+def _coefficient_maps(b: int):
+  """Index and sign tables between the (ℓ, m) coefficient layout and the (q, i, r, p, i') layout.
 
-# Layout: the Legendre products are batched over (m, p), which must be the major axes, with the columns
-# N = (real/imaginary, batch, channel) minor. The longitude stages move data between that layout and
-# (batch, j, k, C) as real arrays: complex transposes, and real and imaginary parts interleaved in the
-# minor axis, were several times slower on the CPU.
+  Returns, read-only (invalid entries point at row 0 and carry a zero factor):
+    rows (b, 2b−1) int32: for each (ℓ, m + b − 1), the row (q, i, r = 0, p, i') of |m|; the
+      imaginary part (r = 1) is 2⌈b/2⌉ rows further on;
+    real_sign, imag_sign (b, 2b−1): 1 for m ≥ 0 and f_ℓ,−m = (−1)^m conj f_ℓm for m < 0, 0 where
+      |m| > ℓ;
+    positive, negative (2, ⌈b/2⌉, 2, ⌈b/2⌉) int32: for each (q, i, p, i'), the flat (ℓ, m + b − 1)
+      index of order +m and of −m;
+    conjugate_sign (2, ⌈b/2⌉, 2, ⌈b/2⌉): (−1)^m, 0 where m ≥ b or ℓ ≥ b.
+  """
+  half = (b + 1) // 2
+  l, m_index = np.meshgrid(np.arange(b), np.arange(2 * b - 1), indexing="ij")
+  m = np.abs(m_index - (b - 1))
+  valid = l >= m
+  rows = np.where(valid, (((m % 2 * half + m // 2) * 2) * 2 + (l - m) % 2) * half + (l - m) // 2, 0)
+  negative_order = m_index < b - 1
+  real_sign = valid * np.where(negative_order, (-1.0) ** m, 1.0)
+  imag_sign = valid * np.where(negative_order, -((-1.0) ** m), 1.0)
+  q, i, p, i_degree = np.meshgrid(np.arange(2), np.arange(half), np.arange(2), np.arange(half),
+                                  indexing="ij")
+  m = 2 * i + q
+  l = m + 2 * i_degree + p
+  valid = l < b  # implies m < b
+  positive = np.where(valid, l * (2 * b - 1) + b - 1 + m, 0)
+  negative = np.where(valid, l * (2 * b - 1) + b - 1 - m, 0)
+  conjugate_sign = valid * (-1.0) ** m
+  tables = (rows.astype(np.int32), real_sign, imag_sign, positive.astype(np.int32),
+            negative.astype(np.int32), conjugate_sign)
+  for t in tables:
+    t.setflags(write=False)
+  return tables
 
 
-def _longitude_analysis(x):
-  """Real (B, 2b, 2b, C) → X_m(θ_j) folded by parity, as real planes (m, p, j < b, N = 2·B·C)."""
-  b = x.shape[-3] // 2
+def _fold(x):
+  """Real (B, 2b, 2b, C) → (q, k < b, N') with N' = (p, j < b, B, C): both symmetries' folds."""
+  b = x.shape[1] // 2
+  x = jnp.transpose(x, (2, 1, 0, 3))  # (k, j, B, C): rows of B·C values move as blocks
   north, south = x[:, :b], x[:, : b - 1 : -1]
-  folded = jnp.stack([north + south, north - south])  # (p, B, j, k, C)
-  if b <= _MAX_DFT_BANDWIDTH:
-    east, west = folded[..., :b, :], folded[..., b:, :]
-    halves = jnp.stack([east + west, east - west])  # (q, p, B, j, k < b, C)
-    analysis = jnp.asarray(_longitude_dft(b)[0], x.dtype)
-    planes = jnp.einsum("qirk,qpBjkc->iqpjrBc", analysis, halves, precision=_HIGHEST)
-    return planes.reshape(-1, 2, b, 2 * x.shape[0] * x.shape[-1])[:b]  # m = 2i + q
-  spectrum = jnp.fft.rfft(jnp.transpose(folded, (0, 2, 1, 4, 3)), axis=-1)[..., :b]  # (p, j, B, C, m)
-  planes = jnp.transpose(jnp.stack([spectrum.real, spectrum.imag]), (5, 1, 2, 0, 3, 4))
-  return planes.reshape(b, 2, b, -1)
+  folded = []
+  for sign in (1, -1):  # q
+    east_west = [half[:b] + sign * half[b:] for half in (north, south)]
+    folded.append(jnp.stack([east_west[0] + east_west[1], east_west[0] - east_west[1]], axis=1))
+  return jnp.stack(folded).reshape(2, b, -1)
 
 
-def _longitude_synthesis(parts, n_batch):
-  """Real planes (m, p, j < b, N = 2·B·C) of parity parts → real (B, 2b, 2b, C) on the grid."""
-  b = parts.shape[0]
-  parts = parts.reshape(b, 2, b, 2, n_batch, -1)  # (m, p, j, r, B, C)
-  if b <= _MAX_DFT_BANDWIDTH:
-    parts = jnp.pad(parts, [(0, b % 2)] + [(0, 0)] * 5)
-    parts = parts.reshape(-1, 2, *parts.shape[1:])  # (i, q, p, j, r, B, C), m = 2i + q
-    synthesis = jnp.asarray(_longitude_dft(b)[1], parts.dtype)
-    halves = jnp.einsum("qkir,iqpjrBc->qpBjkc", synthesis, parts, precision=_HIGHEST)
-    rows = jnp.concatenate([halves[0] + halves[1], halves[0] - halves[1]], axis=-2)
-  else:
-    parts = jnp.transpose(parts, (3, 1, 4, 2, 5, 0))  # (r, p, B, j, C, m)
-    spectrum = jnp.pad(jax.lax.complex(parts[0], parts[1]), [(0, 0)] * 4 + [(0, 1)])
-    rows = jnp.swapaxes((2 * b) * jnp.fft.irfft(spectrum, n=2 * b, axis=-1), -1, -2)
-  even, odd = rows[0], rows[1]  # (B, j, k, C)
-  return jnp.concatenate([even + odd, (even - odd)[:, ::-1]], axis=1)
+def _unfold(halves, n_batch):
+  """(q, k < b, p, j < b, N) → real (B, 2b, 2b, C): the inverse of _fold's sums and differences."""
+  b = halves.shape[1]
+  east, west = halves[0] + halves[1], halves[0] - halves[1]  # (k, p, j, N)
+  rows = jnp.concatenate([east, west])  # (k, p, j, N)
+  north, south = rows[:, 0] + rows[:, 1], (rows[:, 0] - rows[:, 1])[:, ::-1]
+  x = jnp.concatenate([north, south], axis=1).reshape(2 * b, 2 * b, n_batch, -1)  # (k, j, B, C)
+  return jnp.transpose(x, (2, 1, 0, 3))
 
 
 @jax.jit
@@ -145,17 +153,18 @@ def _forward_sht(x):
   half = (b + 1) // 2
   batch_shape = x.shape[:-3]
   x = x.reshape(-1, 2 * b, 2 * b, n_chan)
-  table = jnp.asarray(_parity_tables(b)[0], x.dtype)  # (m, p, i, j)
-  planes = _longitude_analysis(x)
-  out = jnp.einsum("mpij,mpjn->mpin", table, planes, precision=_HIGHEST)
-  to_lm, _ = _skew_indices(b)
-  out = _take_rows(out.reshape(b * 2 * half, -1), to_lm)  # rows (ℓ, m ≥ 0)
-  out = jnp.transpose(out.reshape(b, b, 2, -1, n_chan), (2, 3, 0, 1, 4))
-  positive = jax.lax.complex(out[0], out[1])  # (B, ℓ, m ≥ 0, C)
-  # Real input: f_{ℓ,−m} = (−1)^m conj(f_ℓm).
-  sign = jnp.asarray((-1.0) ** np.arange(1, b), x.dtype)[:, None]
-  negative = (sign * jnp.conj(positive[..., 1:, :]))[..., ::-1, :]
-  return jnp.concatenate([negative, positive], axis=-2).reshape(*batch_shape, b, 2 * b - 1, n_chan)
+  n_batch = x.shape[0]
+  dft = jnp.asarray(_longitude_dft(b)[0].reshape(2, 2 * half, b), x.dtype)  # (q, [i r], k)
+  planes = jnp.einsum("qak,qkn->qan", dft, _fold(x), precision=_HIGHEST)  # (q, [i r], [p j N])
+  planes = planes.reshape(-1, b, n_batch * n_chan)  # ([q i r p], j, N)
+  table = _per_part(_legendre_tables(b)[0], x.dtype)  # ([q i r p], i', j)
+  parts = jnp.einsum("xaj,xjn->xan", table, planes, precision=_HIGHEST).reshape(-1, n_batch, n_chan)
+  rows, real_sign, imag_sign, *_ = _coefficient_maps(b)
+  real = jnp.take(parts, rows, axis=0, mode="clip")  # (ℓ, m, B, C)
+  imag = jnp.take(parts, rows + 2 * half, axis=0, mode="clip")
+  coeffs = jax.lax.complex(real * jnp.asarray(real_sign[..., None, None], x.dtype),
+                           imag * jnp.asarray(imag_sign[..., None, None], x.dtype))
+  return jnp.moveaxis(coeffs, 2, 0).reshape(*batch_shape, b, 2 * b - 1, n_chan)
 
 
 @jax.jit
@@ -163,18 +172,23 @@ def _inverse_sht(coeffs):
   b, n_chan = coeffs.shape[-3], coeffs.shape[-1]
   half = (b + 1) // 2
   batch_shape = coeffs.shape[:-3]
-  coeffs = coeffs.reshape(-1, b, 2 * b - 1, n_chan)
   real_dtype = coeffs.real.dtype
-  table = jnp.asarray(_parity_tables(b)[1], real_dtype)  # (m, p, j, i)
-  positive, negative = coeffs[..., b - 1 :, :], coeffs[..., b - 1 :: -1, :]  # order ±m at index m
+  coeffs = jnp.moveaxis(coeffs.reshape(-1, b, 2 * b - 1, n_chan), 0, 2).reshape(b * (2 * b - 1), -1)
+  n_batch = coeffs.shape[-1] // n_chan
+  *_, positive, negative, conjugate_sign = _coefficient_maps(b)
   # Coefficients of the real part: g_ℓm = (f_ℓm + (−1)^m conj(f_ℓ,−m)) / 2 (g_ℓ0 = Re f_ℓ0).
-  sign = jnp.asarray((-1.0) ** np.arange(b), real_dtype)[:, None]
-  g = 0.5 * (positive + sign * jnp.conj(negative))  # (B, ℓ, m, C)
-  planes = jnp.transpose(jnp.stack([g.real, g.imag]), (2, 3, 0, 1, 4)).reshape(b * b, -1)  # (ℓ m, N)
-  _, to_mpi = _skew_indices(b)
-  skewed = _take_rows(planes, to_mpi).reshape(b, 2, half, -1)  # (m, p, i, N)
-  parts = jnp.einsum("mpji,mpin->mpjn", table, skewed, precision=_HIGHEST)
-  x = _longitude_synthesis(parts, coeffs.shape[0])
+  valid = jnp.asarray(0.5 * (conjugate_sign != 0)[..., None], real_dtype)
+  sign = jnp.asarray(0.5 * conjugate_sign[..., None], real_dtype)
+  parts = []
+  for part, conjugate in ((coeffs.real, 1), (coeffs.imag, -1)):
+    take = lambda index, part=part: jnp.take(part, index, axis=0, mode="clip")
+    parts.append(valid * take(positive) + conjugate * sign * take(negative))  # (q, i, p, i', N)
+  parts = jnp.stack(parts, axis=2).reshape(-1, half, n_batch * n_chan)  # ([q i r p], i', N)
+  table = _per_part(_legendre_tables(b)[1], real_dtype)  # ([q i r p], j, i')
+  planes = jnp.einsum("xja,xan->xjn", table, parts, precision=_HIGHEST)  # ([q i r p], j, N)
+  dft = jnp.asarray(_longitude_dft(b)[1].reshape(2, b, 2 * half), real_dtype)  # (q, k, [i r])
+  halves = jnp.einsum("qka,qan->qkn", dft, planes.reshape(2, 2 * half, -1), precision=_HIGHEST)
+  x = _unfold(halves.reshape(2, b, 2, b, -1), n_batch)
   return x.reshape(*batch_shape, 2 * b, 2 * b, n_chan)
 
 

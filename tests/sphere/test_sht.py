@@ -70,7 +70,7 @@ def test_round_trip_float32(b):
   assert rel_spatial <= 1e-6 and rel_spectral <= 1e-6, (rel_spatial, rel_spectral)
 
 
-@pytest.mark.parametrize("b", [8, 64])
+@pytest.mark.parametrize("b", [7, 8, 64])  # odd b leaves the last order-parity row empty
 def test_round_trip_float64(b):
   rng = np.random.default_rng(b)
   coeffs = reference.real_coefficients(rng, b, 2)
@@ -149,18 +149,3 @@ def test_non_finite_input_rejected(value):
 def test_bad_spectral_shape():
   with pytest.raises(ValueError, match=r"\(\.\.\., b, 2b-1, C\)"):
     sphere.inverse_sht(np.zeros((4, 8, 1), np.complex64))
-
-
-@pytest.mark.parametrize("max_dft_bandwidth", [0, 1000])
-def test_fft_and_dft_longitude_paths_agree(monkeypatch, max_dft_bandwidth):
-  # Both longitude implementations (FFT for large b, DFT product for small b) at the same bandwidth.
-  rng = np.random.default_rng(6)
-  coeffs = reference.real_coefficients(rng, 16, 3).astype(np.complex64)
-  monkeypatch.setattr(sht, "_MAX_DFT_BANDWIDTH", max_dft_bandwidth)
-  jax.clear_caches()
-  try:
-    x = sht._inverse_sht(jnp.asarray(coeffs))  # pylint: disable=protected-access
-    back = sht._forward_sht(x)  # pylint: disable=protected-access
-  finally:
-    jax.clear_caches()
-  assert float(jnp.linalg.norm(back - coeffs) / np.linalg.norm(coeffs)) <= 1e-6
