@@ -27,8 +27,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.mesh_dir = os.path.join(SHARED_DATA, "modelnet10")  # meshes ("" if none are needed)
   config.data.data_dir = ""  # where TFDS builds and keeps the dataset ("": ~/tensorflow_datasets)
   config.data.num_workers = 0  # processes building the dataset (0: one per core)
-  config.data.train_split = "train"  # split trained on
-  config.data.eval_split = "test"  # split evaluated on (reported, never tuned on)
+  config.data.train_split = "train"  # split trained on ("train+validation" once choices are made)
+  config.data.eval_split = "validation"  # evaluated every eval_every_steps: the split to tune on
+  config.data.test_split = "test"  # evaluated once, after the last step ("": never)
   config.data.builder = ml_collections.ConfigDict()  # options of the TFDS builder config
   config.data.builder.variant = "modelnet10"  # class list: the 10 ModelNet10 classes
   config.data.builder.bandwidth = 32  # b: spherical maps are (2b, 2b, C) = (64, 64, C)
@@ -37,12 +38,14 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.rotation_mode = "3dof"  # stored examples are uniformly rotated (SO(3))
   config.data.builder.views_per_mesh = 4  # ray-cast rotations per mesh (true, not band-limited)
   config.augment_rotations = True  # plus a fresh random SO(3) rotation per example and step
+  config.label_smoothing = 0.0  # cross-entropy against (1 - eps) one-hot + eps / num_classes
 
   config.model = ml_collections.ConfigDict()  # SphericalCNN(num_classes=..., **config.model)
   config.model.block_features = (16, 32, 32, 64, 64)  # channels of each residual block (2 convs)
   config.model.block_pooling = (1, 2, 2, 1, 2)  # 64x64 -> 64 -> 32 -> 16 -> 16 -> 8
   config.model.pooling = "spectral"  # "spectral" truncation (exactly equivariant) or "area" 2x2
   config.model.num_anchors = 6  # filter anchor values per channel pair, interpolated over degree
+  config.model.dropout_rate = 0.0  # dropout on the pooled invariant features before the head
 
   config.optimizer = ml_collections.ConfigDict()  # optax Adam and its learning-rate schedule
   config.optimizer.learning_rate = 2e-3  # peak learning rate of Adam

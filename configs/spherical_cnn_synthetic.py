@@ -33,5 +33,5 @@ def get_config() -> ml_collections.ConfigDict:
   config.num_train_steps = 600  # ~24 epochs of 800 shapes at batch 32
   config.log_every_steps = 25  # console line + metrics.jsonl record every this many steps
   config.checkpoint_every_steps = 200  # orbax checkpoint every this many steps (and at the end)
-  config.eval_every_steps = 200  # evaluate on the test split every this many steps
+  config.eval_every_steps = 200  # evaluate on the validation split every this many steps
   return config

@@ -18,6 +18,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.categories = ("airplane", "mug")  # two classes
   config.data.builder.train_per_category = 4  # 8 training shapes
   config.data.builder.test_per_category = 2  # 4 test shapes
+  config.data.eval_split = "test"  # 8 training shapes: the validation split may well be empty
+  config.data.test_split = ""  # the eval split is the test split already
 
   config.model.block_features = (4, 8)  # channels of each residual block
   config.model.block_pooling = (1, 2)  # 16x16 -> 16x16 -> 8x8

@@ -76,7 +76,8 @@ def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_wor
 
   Args:
     name: "synthetic_shapes" (procedural, offline), "modelnet" or "shapenet".
-    split: "train" or "test".
+    split: "train", "validation" (1 in 8 of the training meshes, by mesh id; disjoint from train) or
+      "test", or a TFDS split expression such as "train+validation".
     data_dir: where TFDS keeps built datasets (default ~/tensorflow_datasets).
     mesh_dir: the mesh directory for "modelnet" (official layout <class>/{train,test}/*.off) and
       "shapenet" (synset folders); not used once the dataset is built.

@@ -187,15 +187,26 @@ def evaluate(eval_step, state, source, keys, batch_size: int, mesh) -> dict:
   return {"num_examples": int(count), **{k: float(v) / count for k, v in totals.items()}}
 
 
-def _run_evaluation(eval_step, state, step, source, stage, config, mesh, writer=None) -> dict:
-  """Evaluates, logs, and appends the record to `writer` (if given)."""
-  start = time.time()
-  results = evaluate(eval_step, state, source, stage.batch_keys, config.eval_batch_size, mesh)
-  if writer is not None:
-    writer.write({"step": step, "split": "eval", **results})
-  logging.info("step %d: eval on %s/%s (%d examples, %.1f s): %s", step, config.data.name,
-               config.data.eval_split, results["num_examples"], time.time() - start,
-               "  ".join(f"{k} {v:.4f}" for k, v in results.items() if k != "num_examples"))
+def _run_evaluation(eval_step, state, step, sources, stage, config, mesh, writer=None,
+                    roles=("eval",)) -> dict:
+  """Evaluates on each role's split, logs, and appends the records to `writer` (if given).
+
+  Returns the "eval" metrics, with the "test" metrics under "test" when that role is evaluated.
+  """
+  results = {}
+  for role in roles:
+    start = time.time()
+    metrics = evaluate(eval_step, state, sources[role], stage.batch_keys, config.eval_batch_size,
+                       mesh)
+    if writer is not None:
+      writer.write({"step": step, "split": role, **metrics})
+    logging.info("step %d: %s on %s/%s (%d examples, %.1f s): %s", step, role, config.data.name,
+                 config.data[f"{role}_split"], metrics["num_examples"], time.time() - start,
+                 "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "num_examples"))
+    if role == "eval":
+      results.update(metrics)
+    else:
+      results[role] = metrics
   return results
 
 
@@ -218,7 +229,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     workdir: output directory (created if needed); see the module docstring for its layout.
 
   Returns:
-    The final evaluation metrics, e.g. {"loss": ..., "accuracy": ..., "num_examples": ...}.
+    The final evaluation metrics on config.data.eval_split, e.g. {"loss": ..., "accuracy": ...,
+    "num_examples": ...}, plus "test": the same on config.data.test_split when one is configured.
 
   Raises:
     NonFiniteLossError: a loss or gradient was NaN/inf; the latest checkpoint is the last good state.
@@ -260,6 +272,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
                        in_shardings=(replicated, parallel.batch_sharded(mesh)),
                        out_shardings=(replicated, replicated), donate_argnums=0)
   eval_step = jax.jit(make_eval_step(stage), out_shardings=replicated)
+  # The test split (if configured) is evaluated once, after the last step: never used for choices.
+  final_roles = ("eval", "test") if "test" in sources else ("eval",)
   progress = _Progress(config.num_train_steps, writer)
   step = int(state.step)
   first_step = step + 1
@@ -286,8 +300,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
       # redoes both, so metrics.jsonl never lacks the evaluation of a checkpointed step.
       if step == config.num_train_steps or (
           config.eval_every_steps and step % config.eval_every_steps == 0):
-        results = _run_evaluation(eval_step, state, step, sources["eval"], stage, config, mesh,
-                                  writer)
+        roles = final_roles if step == config.num_train_steps else ("eval",)
+        results = _run_evaluation(eval_step, state, step, sources, stage, config, mesh, writer, roles)
         progress.start_clock(step)
       if is_checkpoint_step:
         checkpoints.save(manager, step, state, train_batches.get_state())
@@ -296,7 +310,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     manager.wait_until_finished()
     manager.close()
   if results is None:  # resumed at the last step: its evaluation is already in metrics.jsonl
-    results = _run_evaluation(eval_step, state, step, sources["eval"], stage, config, mesh)
+    results = _run_evaluation(eval_step, state, step, sources, stage, config, mesh,
+                              roles=final_roles)
   if is_main:
     metrics_lib.plot_metrics(metrics_lib.read_metrics(workdir),
                              os.path.join(workdir, metrics_lib.PLOT_FILE),

@@ -5,6 +5,12 @@ examples with `examples.record_examples`, in parallel worker processes or, with 
 Apache Beam pipeline (TFDS's Beam support; e.g. the DirectRunner locally or Dataflow at scale). A mesh
 that cannot be used is skipped, logged and counted; the counts (and, outside Beam, the files and
 errors) are stored in the dataset metadata, `builder.info.metadata["skipped_meshes"]`.
+
+Splits: "test" is the builder's test split; "validation" is the 1 in VALIDATION_MODULUS of the builder's
+training meshes with crc32(mesh_id) % VALIDATION_MODULUS == 0 (all views of a mesh stay in one split),
+and "train" the rest, so that choices made on validation never see the test split (a dataset
+too small to have a usable validation mesh has no validation split). Anisotropic
+scaling (`scale_range`) augments "train" only: validation and test keep the meshes' true shapes.
 """
 
 import dataclasses
@@ -13,6 +19,7 @@ import inspect
 import multiprocessing
 import os
 import time
+import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -20,9 +27,13 @@ from absl import logging
 from etils import epath
 
 from data_pipelines import examples
+from data_pipelines import meshes
 
 # Fields of `examples.ExampleSpec` that a user may set (up_axis is fixed by each builder's frame).
 SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(examples.ExampleSpec) if f.name != "up_axis")
+
+# One in this many training meshes (by crc32 of the mesh id) forms the validation split.
+VALIDATION_MODULUS = 8
 
 
 @dataclasses.dataclass(eq=False)
@@ -51,6 +62,19 @@ def config_name(prefix: str, spec: examples.ExampleSpec, categories, extra=()) -
   return "_".join(parts)
 
 
+def _unusable(records) -> list:
+  """[{"mesh_id", "error"}] of every record, if none of their meshes loads; [] as soon as one does
+  (normally the first: a single load)."""
+  errors = []
+  for record in records:
+    try:
+      record.load()
+      return []
+    except meshes.MeshError as error:
+      errors.append({"mesh_id": record.mesh_id, "error": str(error)})
+  return errors
+
+
 def _record_examples_task(task):
   """Worker entry point (a module-level function, so that it pickles)."""
   record, spec = task
@@ -58,11 +82,14 @@ def _record_examples_task(task):
 
 
 class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
-  """Base builder; subclasses define `_class_names()`, `_records(split)` and `SPLITS`."""
+  """Base builder; subclasses define `_class_names()` and `_records(split)` for "train" and "test"."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
-  SPLITS = ("train", "test")
+  VERSION = tfds.core.Version("1.1.0")
+  RELEASE_NOTES = {
+      "1.0.0": "Initial release.",
+      "1.1.0": "A validation split carved from train by mesh id; scaling augments train only.",
+  }
+  SPLITS = ("train", "validation", "test")
   UP_AXIS = "z"
 
   @tfds.core.utils.classproperty
@@ -104,8 +131,15 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     raise NotImplementedError
 
   def _records(self, split: str) -> list:
-    """The `examples.MeshRecord`s of a split."""
+    """The `examples.MeshRecord`s of the builder's own "train" or "test" split."""
     raise NotImplementedError
+
+  def _split_records(self, split: str) -> list:
+    """The records of one of SPLITS: "train" and "validation" partition `_records("train")`."""
+    if split == "test":
+      return self._records("test")
+    return [r for r in self._records("train")
+            if (zlib.crc32(r.mesh_id.encode()) % VALIDATION_MODULUS == 0) == (split == "validation")]
 
   def _info(self) -> tfds.core.DatasetInfo:
     spec = self.builder_config.spec
@@ -127,14 +161,23 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
   def _split_generators(self, dl_manager):
     del dl_manager  # meshes are local
-    return {split: self._generate_examples(split) for split in self.SPLITS}
+    splits = list(self.SPLITS)
+    # TFDS cannot write an empty split: a tiny dataset may have no usable validation mesh.
+    validation = self._split_records("validation")
+    unusable = _unusable(validation)
+    if not validation or unusable:
+      splits.remove("validation")
+      self._skipped["validation"] = {"found": len(validation), "files": unusable}
+    return {split: self._generate_examples(split) for split in splits}
 
   def _generate_examples(self, split: str):
-    records = self._records(split)
+    records = self._split_records(split)
     if not records:
       raise ValueError(f"{self.name}: no meshes found for split {split!r}")
     self._skipped[split] = {"found": len(records), "files": []}
     spec = self.builder_config.spec
+    if split != "train":
+      spec = dataclasses.replace(spec, scale_range=None)
     if self._use_beam:
       from apache_beam import Create, FlatMap  # optional extra: pip install .[beam]
       return (f"Create {split}" >> Create(records)
@@ -170,7 +213,7 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     views = self.builder_config.spec.views_per_mesh
     report = {}
     for split, skipped in self._skipped.items():
-      written = self.info.splits[split].num_examples // views
+      written = self.info.splits[split].num_examples // views if split in self.info.splits else 0
       report[split] = {"meshes_found": skipped["found"], "meshes_written": written,
                        "skipped": skipped["found"] - written, "files": skipped["files"]}
       if report[split]["skipped"]:

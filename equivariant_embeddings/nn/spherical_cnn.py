@@ -52,6 +52,8 @@ class SphericalCNN(nn.Module):
     num_anchors: filter anchors per channel pair in every convolution.
     activation: nonlinearity name (activations.ACTIVATIONS).
     batch_norm_momentum: running-average decay of the batch norms.
+    dropout_rate: dropout on the pooled (rotation-invariant) features before the head, in training;
+      it needs a "dropout" rng in `apply` when > 0.
     axis_name: batch-norm axis for shard_map/pmap; not needed under jit with a sharded batch.
 
   Variables: `params` and `batch_stats` (running means and variances of the batch norms).
@@ -63,6 +65,7 @@ class SphericalCNN(nn.Module):
   num_anchors: int = 6
   activation: str = "relu"
   batch_norm_momentum: float = 0.99
+  dropout_rate: float = 0.0
   axis_name: Optional[str] = None
 
   def _check_fields(self):
@@ -101,5 +104,6 @@ class SphericalCNN(nn.Module):
           activation=self.activation, batch_norm_momentum=self.batch_norm_momentum,
           axis_name=self.axis_name, name=block_name(index))(h, train)
       features[block_name(index)] = h
-    logits = nn.Dense(self.num_classes, name="head")(pooling.global_average(h))
+    pooled = nn.Dropout(self.dropout_rate, deterministic=not train)(pooling.global_average(h))
+    logits = nn.Dense(self.num_classes, name="head")(pooled)
     return logits, features

@@ -1,5 +1,6 @@
 """The spherical CNN stage: classify shapes from spherical maps under random SO(3) rotations."""
 
+import jax
 import jax.numpy as jnp
 import optax
 
@@ -29,15 +30,19 @@ class SphericalCNNStage:
     self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
 
   def open_datasets(self) -> dict:
-    """{"train": source, "eval": source} from `data_pipelines.load_dataset` (built on first use)."""
+    """{"train", "eval", and "test" if configured: source} from `data_pipelines.load_dataset`
+    (built on first use)."""
     data = self.config.data
     kwargs = dict(data.builder)
     if data.mesh_dir:
       kwargs["mesh_dir"] = data.mesh_dir
+    roles = (("train", data.train_split), ("eval", data.eval_split), ("test", data.test_split))
     sources = {role: data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
                                                  num_workers=data.num_workers, **kwargs)
-               for role, split in (("train", data.train_split), ("eval", data.eval_split))}
+               for role, split in roles if split}
     for role, source in sources.items():
+      if not len(source):
+        raise ValueError(f"the {role} split {dict(roles)[role]!r} of {data.name} is empty")
       if len(source.class_names) != self.config.num_classes:
         raise ValueError(f"config.num_classes = {self.config.num_classes} but the {role} split of "
                          f"{data.name} has {len(source.class_names)} classes {source.class_names}")
@@ -53,16 +58,20 @@ class SphericalCNNStage:
   def per_example_losses(self, variables, batch, rng, train: bool):
     """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}."""
     x = batch["sphere"]
-    if train and self.config.augment_rotations:
-      x = sphere.rotate_spherical(x, sphere.random_rotations(rng, x.shape[0]))
-    else:
-      x = band_limit(x)
     if train:
-      (logits, _), new_model_state = self.model.apply(variables, x, train=True,
-                                                      mutable=["batch_stats"])
+      rotation_rng, dropout_rng = jax.random.split(rng)
+      if self.config.augment_rotations:
+        x = sphere.rotate_spherical(x, sphere.random_rotations(rotation_rng, x.shape[0]))
+      else:
+        x = band_limit(x)
+      (logits, _), new_model_state = self.model.apply(
+          variables, x, train=True, mutable=["batch_stats"], rngs={"dropout": dropout_rng})
     else:
-      (logits, _), new_model_state = self.model.apply(variables, x, train=False), {}
-    losses = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
+      (logits, _), new_model_state = self.model.apply(variables, band_limit(x), train=False), {}
+    labels = jax.nn.one_hot(batch["label"], logits.shape[-1])
+    if train and self.config.label_smoothing:
+      labels = optax.smooth_labels(labels, self.config.label_smoothing)
+    losses = optax.softmax_cross_entropy(logits, labels)
     correct = (jnp.argmax(logits, axis=-1) == batch["label"]).astype(jnp.float32)
     return losses, {"accuracy": correct}, new_model_state
 

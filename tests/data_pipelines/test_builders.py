@@ -10,6 +10,7 @@ import pytest
 
 from data_pipelines import (BatchIterator, load_dataset, load_mesh, normalize_mesh, render_view,
                             spherical_map, synthetic_shape)
+from data_pipelines.builders import base
 from data_pipelines.builders import shapenet
 from tests.data_pipelines.conftest import shared_path
 
@@ -40,11 +41,16 @@ def _check_example(example, size, bandwidth, channels=1):
 
 
 def test_synthetic_shapes_build(tmp_path):
-  train = load_dataset("synthetic_shapes", "train", data_dir=tmp_path, num_workers=1, **SYNTHETIC)
-  test = load_dataset("synthetic_shapes", "test", data_dir=tmp_path, num_workers=1, **SYNTHETIC)
+  train, validation, test = (
+      load_dataset("synthetic_shapes", split, data_dir=tmp_path, num_workers=1, **SYNTHETIC)
+      for split in ("train", "validation", "test"))
   assert train.class_names == ["mug", "chair"]
-  assert (len(train), len(test)) == (2 * 2 * 2, 2 * 1 * 2)  # categories x meshes x views
-  assert not {e["mesh_id"] for e in train} & {e["mesh_id"] for e in test}
+  # categories x meshes x views; validation takes its meshes out of the training meshes
+  assert (len(train) + len(validation), len(test)) == (2 * 2 * 2, 2 * 1 * 2)
+  ids = [{e["mesh_id"] for e in split} for split in (train, validation, test)]
+  assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+  in_validation = lambda mesh_id: zlib.crc32(mesh_id.encode()) % base.VALIDATION_MODULUS == 0
+  assert all(in_validation(i) for i in ids[1]) and not any(in_validation(i) for i in ids[0])
   for example in train:
     _check_example(example, 32, 8)
   # Independent evidence that image, map and rotation belong together: recompute them from the
@@ -87,6 +93,14 @@ def test_options_reach_the_examples(tmp_path):
   unscaled = spherical_map(normalize_mesh(synthetic_shape(category, int(seed))), 8,
                            rotation=example["rotation"])
   assert np.abs(example["sphere"][..., :1] - unscaled).mean() > 1e-3
+  # Scaling augments the training split only: test maps are those of the true shapes.
+  example = load_dataset("synthetic_shapes", "test", data_dir=tmp_path, num_workers=1,
+                         rotation_mode="2dof", channels=("distance", "normal_cosine"),
+                         scale_range=(0.7, 1.3), **SYNTHETIC)[0]
+  category, seed = example["mesh_id"].split("/")
+  unscaled = spherical_map(normalize_mesh(synthetic_shape(category, int(seed))), 8,
+                           rotation=example["rotation"])
+  np.testing.assert_allclose(example["sphere"][..., :1], unscaled, atol=1e-5)
 
 
 def _write_off(path, mesh, header="OFF\n{} {} 0"):
@@ -98,15 +112,17 @@ def _write_off(path, mesh, header="OFF\n{} {} 0"):
 
 
 def _modelnet_dir(root):
-  """chair and table, train and test; one malformed header and one unreadable file in train."""
+  """chair and table, train and test; in the training folders one malformed header and two
+  unreadable files, table_0006 (train split) and table_0005 (the only validation mesh)."""
   for split, seeds in (("train", (0, 1)), ("test", (2,))):
     for name in ("chair", "table"):
       for seed in seeds:
         _write_off(root / name / split / f"{name}_{seed:04d}.off", synthetic_shape(name, seed))
   _write_off(root / "chair" / "train" / "chair_0009.off", synthetic_shape("chair", 9),
              header="OFF{} {} 0")  # ModelNet's glued header: read, not skipped
-  with open(root / "table" / "train" / "table_0005.off", "w") as f:
-    f.write("OFF\n3 1 0\n0 0 0\n")  # truncated: skipped and reported
+  for name in ("table_0005", "table_0006"):
+    with open(root / "table" / "train" / f"{name}.off", "w") as f:
+      f.write("OFF\n3 1 0\n0 0 0\n")  # truncated: skipped and reported
   return root
 
 
@@ -116,16 +132,24 @@ def test_modelnet_build_skips_and_reports_bad_files(tmp_path):
                        categories=("chair", "table"), num_workers=1, **TINY)
   assert train.class_names == ["chair", "table"]
   assert len(train) == (3 + 2) * 2  # 3 chairs (one glued header) + 2 good tables, 2 views each
-  report = train.info.metadata["skipped_meshes"]["train"]
-  assert (report["meshes_found"], report["skipped"]) == (6, 1)
-  assert "table_0005.off" in report["files"][0]["error"]
-  assert report["files"][0]["mesh_id"] == "table/table_0005"
   ids = {e["mesh_id"] for e in train}
-  assert "chair/chair_0009" in ids and "table/table_0005" not in ids
+  assert "chair/chair_0009" in ids and not {"table/table_0005", "table/table_0006"} & ids
+  # table_0005 is the only validation mesh (by its crc32) and unreadable: the build finishes
+  # without a validation split and reports the file there.
+  assert zlib.crc32(b"table/table_0005") % base.VALIDATION_MODULUS == 0
+  assert set(train.info.splits) == {"train", "test"}
+  report = train.info.metadata["skipped_meshes"]
+  assert (report["train"]["meshes_found"], report["train"]["skipped"]) == (6, 1)
+  assert report["train"]["files"][0]["mesh_id"] == "table/table_0006"
+  assert "table_0006.off" in report["train"]["files"][0]["error"]
+  assert (report["validation"]["meshes_found"], report["validation"]["skipped"]) == (1, 1)
+  assert "table_0005.off" in report["validation"]["files"][0]["error"]
+  assert report["validation"]["files"][0]["mesh_id"] == "table/table_0005"
   # The report survives reloading the built dataset (no mesh_dir needed then).
   reloaded = load_dataset("modelnet", "train", data_dir=tmp_path / "data",
                           categories=("chair", "table"), num_workers=1, **TINY)
   assert reloaded.info.metadata["skipped_meshes"]["train"]["skipped"] == 1
+  assert reloaded.info.metadata["skipped_meshes"]["validation"]["skipped"] == 1
 
 
 def test_modelnet_needs_official_layout(tmp_path):

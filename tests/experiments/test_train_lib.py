@@ -102,3 +102,17 @@ def test_rejects_a_config_that_does_not_match_the_dataset(tiny_config, tmp_path)
   with pytest.raises(ValueError, match=r"num_classes = 3 but the train split of synthetic_shapes "
                                        r"has 2 classes"):
     train_lib.train_and_evaluate(tiny_config, str(tmp_path))
+
+
+def test_test_split_is_evaluated_once_after_the_last_step(tiny_config, tmp_path):
+  tiny_config.eval_every_steps = 2
+  tiny_config.data.test_split = "test"
+  tiny_config.model.dropout_rate = 0.5  # the training step draws dropout masks
+  tiny_config.label_smoothing = 0.1
+  results = train_lib.train_and_evaluate(tiny_config, str(tmp_path))
+  records = [(r["step"], r["split"]) for r in metrics.read_metrics(str(tmp_path))
+             if r["split"] != "train"]
+  assert records == [(2, "eval"), (4, "eval"), (4, "test")]
+  # Here eval_split is the test split too, so both evaluations agree.
+  assert results["test"] == {k: v for k, v in results.items() if k != "test"}
+

@@ -64,6 +64,20 @@ def test_train_updates_batch_stats_and_eval_does_not(pooling):
   assert np.all(np.isfinite(logits_eval))
 
 
+def test_dropout_acts_in_training_only():
+  model = SphericalCNN(num_classes=5, dropout_rate=0.5, **_SMALL)
+  x = signals.band_limited(np.random.default_rng(1), 16, 2, batch=(4,), decay=1.0)
+  variables = model.init(jax.random.PRNGKey(0), x, train=False)
+  train = lambda seed: model.apply(variables, x, train=True, mutable=["batch_stats"],
+                                   rngs={"dropout": jax.random.PRNGKey(seed)})[0][0]
+  assert not np.allclose(train(0), train(1))  # each rng drops other pooled features
+  np.testing.assert_array_equal(train(0), train(0))
+  # Inference needs no rng, and dropout changes nothing there: the same as the model without it.
+  plain = SphericalCNN(num_classes=5, **_SMALL)
+  np.testing.assert_array_equal(model.apply(variables, x, train=False)[0],
+                                plain.apply(variables, x, train=False)[0])
+
+
 @pytest.mark.parametrize("pooling", ["spectral", "area"])
 def test_exactly_equivariant_to_longitude_shifts_of_the_coarsest_grid(pooling):
   # A rotation about z by one cell of the coarsest grid (4 input columns) shifts every grid exactly,
