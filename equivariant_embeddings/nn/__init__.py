@@ -7,6 +7,7 @@ from equivariant_embeddings.nn.activations import activation
 from equivariant_embeddings.nn.batch_norm import SphericalBatchNorm
 from equivariant_embeddings.nn.conv import SphericalConv
 from equivariant_embeddings.nn.pooling import area_pool
+from equivariant_embeddings.nn.pooling import degree_norms
 from equivariant_embeddings.nn.pooling import global_average
 from equivariant_embeddings.nn.pooling import spectral_pool
 from equivariant_embeddings.nn.residual import ResidualBlock

@@ -79,3 +79,20 @@ def global_average(x):
   x, b = checks.spatial(x)
   weights = jnp.asarray(sphere.area_weights(b), x.dtype)  # mean 1 over rows
   return jnp.einsum("...jkc,j->...c", x, weights) / (4 * b * b)
+
+
+def degree_norms(x):
+  """Norm of each degree's component, ‖f_ℓ‖ = (Σ_m |f_ℓm|²)^½: b rotation-invariant descriptors per
+  channel (rotations mix the orders m of a degree unitarily), a finer summary than the mean
+  (ℓ = 0 alone: |f_00| = √(4π)·|mean|).
+
+  Args:
+    x: real (..., 2b, 2b, C).
+
+  Returns:
+    Real (..., b, C), index [ℓ, channel].
+  """
+  x, _ = checks.spatial(x)
+  power = jnp.sum(jnp.abs(sphere.forward_sht(x)) ** 2, axis=-2)
+  return jnp.sqrt(power + jnp.finfo(x.dtype).tiny)  # tiny: a finite gradient at zero power
+

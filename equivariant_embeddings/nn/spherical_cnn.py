@@ -1,7 +1,8 @@
 """The spherical CNN Φ that classifies shapes from spherical maps (DESIGN.md §5.1).
 
 Residual blocks of spherical convolutions, pooling from the input grid down by the block factors,
-an area-weighted global average (rotation invariant) and a dense classifier. It also returns every
+rotation-invariant descriptors of the last block (its area-weighted global average, or the norm of
+each spherical harmonic degree) and a dense classifier. It also returns every
 block's feature maps by name: these rotate with the input and serve as the embedding targets.
 """
 
@@ -13,6 +14,10 @@ import jax.numpy as jnp
 
 from equivariant_embeddings.nn import pooling
 from equivariant_embeddings.nn import residual
+
+
+# The rotation-invariant descriptors the head can read: (batch, 2b, 2b, C) -> (batch, ...).
+INVARIANTS = {"mean": pooling.global_average, "degree_norms": pooling.degree_norms}
 
 
 def block_name(index: int) -> str:
@@ -52,6 +57,9 @@ class SphericalCNN(nn.Module):
     num_anchors: filter anchors per channel pair in every convolution.
     activation: nonlinearity name (activations.ACTIVATIONS).
     batch_norm_momentum: running-average decay of the batch norms.
+    invariant: the rotation-invariant descriptor of the last block's maps that the head reads, one of
+      INVARIANTS: "mean" (area-weighted global average, C numbers) or "degree_norms" (‖f_ℓ‖ of
+      each degree ℓ < b_last and channel, b_last·C numbers).
     dropout_rate: dropout on the pooled (rotation-invariant) features before the head, in training;
       it needs a "dropout" rng in `apply` when > 0.
     axis_name: batch-norm axis for shard_map/pmap; not needed under jit with a sharded batch.
@@ -65,6 +73,7 @@ class SphericalCNN(nn.Module):
   num_anchors: int = 6
   activation: str = "relu"
   batch_norm_momentum: float = 0.99
+  invariant: str = "mean"
   dropout_rate: float = 0.0
   axis_name: Optional[str] = None
 
@@ -73,6 +82,8 @@ class SphericalCNN(nn.Module):
     if len(self.block_features) != len(self.block_pooling) or not self.block_features:
       raise ValueError(f"block_features {tuple(self.block_features)} and block_pooling "
                        f"{tuple(self.block_pooling)} must be non-empty and of the same length")
+    if self.invariant not in INVARIANTS:
+      raise ValueError(f"invariant must be one of {sorted(INVARIANTS)}, got {self.invariant!r}")
     if min(self.block_pooling) < 1:
       raise ValueError(f"block_pooling factors must be >= 1, got {tuple(self.block_pooling)}")
 
@@ -104,6 +115,7 @@ class SphericalCNN(nn.Module):
           activation=self.activation, batch_norm_momentum=self.batch_norm_momentum,
           axis_name=self.axis_name, name=block_name(index))(h, train)
       features[block_name(index)] = h
-    pooled = nn.Dropout(self.dropout_rate, deterministic=not train)(pooling.global_average(h))
+    pooled = INVARIANTS[self.invariant](h).reshape(h.shape[0], -1)
+    pooled = nn.Dropout(self.dropout_rate, deterministic=not train)(pooled)
     logits = nn.Dense(self.num_classes, name="head")(pooled)
     return logits, features

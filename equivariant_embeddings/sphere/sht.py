@@ -132,7 +132,7 @@ def _fold(x):
   north, south = x[:, :b], x[:, : b - 1 : -1]
   folded = []
   for sign in (1, -1):  # q
-    east_west = [half[:b] + sign * half[b:] for half in (north, south)]
+    east_west = [hemisphere[:b] + sign * hemisphere[b:] for hemisphere in (north, south)]
     folded.append(jnp.stack([east_west[0] + east_west[1], east_west[0] - east_west[1]], axis=1))
   return jnp.stack(folded).reshape(2, b, -1)
 
@@ -141,7 +141,7 @@ def _unfold(halves, n_batch):
   """(q, k < b, p, j < b, N) → real (B, 2b, 2b, C): the inverse of _fold's sums and differences."""
   b = halves.shape[1]
   east, west = halves[0] + halves[1], halves[0] - halves[1]  # (k, p, j, N)
-  rows = jnp.concatenate([east, west])  # (k, p, j, N)
+  rows = jnp.concatenate([east, west])  # (all 2b longitudes, p, j, N)
   north, south = rows[:, 0] + rows[:, 1], (rows[:, 0] - rows[:, 1])[:, ::-1]
   x = jnp.concatenate([north, south], axis=1).reshape(2 * b, 2 * b, n_batch, -1)  # (k, j, B, C)
   return jnp.transpose(x, (2, 1, 0, 3))

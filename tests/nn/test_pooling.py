@@ -81,6 +81,20 @@ def test_global_average_is_nearly_invariant():
                              rtol=1e-6)
 
 
+def test_degree_norms_are_invariant_and_match_the_coefficients():
+  x, rotated, _ = _rotated_pair(8, 3, 5, decay=0.0)  # band-limited: rotation is exact
+  norms = pooling.degree_norms(x)
+  assert norms.shape == (4, 8, 3)
+  # float32 SHTs of O(1) maps: errors of a few 1e-6 relative to the largest norm.
+  np.testing.assert_allclose(pooling.degree_norms(rotated), norms, atol=2e-5 * float(norms.max()))
+  # A single degree: the norm of a real Y_ℓm combination is its coefficient vector's norm.
+  coeffs = np.zeros((8, 15, 1), np.complex64)
+  coeffs[3, 7 + 2, 0], coeffs[3, 7 - 2, 0] = 1 + 1j, 1 - 1j  # f_{3,−2} = (−1)² conj f_{3,2}
+  expected = np.zeros((8, 1))
+  expected[3, 0] = 2.0  # |1+i|² + |1−i|² = 4
+  np.testing.assert_allclose(pooling.degree_norms(sphere.inverse_sht(coeffs)), expected, atol=1e-5)
+
+
 def test_errors_for_bad_input():
   with pytest.raises(ValueError, match="even bandwidth"):
     pooling.area_pool(np.zeros((6, 6, 1), np.float32))
@@ -88,3 +102,5 @@ def test_errors_for_bad_input():
     pooling.spectral_pool(np.zeros((8, 8, 1), np.float32), 5)
   with pytest.raises(ValueError, match="2b, 2b, C"):
     pooling.global_average(np.zeros((8, 6, 1), np.float32))
+  with pytest.raises(ValueError, match="2b, 2b, C"):
+    pooling.degree_norms(np.zeros((8, 6, 1), np.float32))
