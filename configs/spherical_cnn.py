@@ -34,18 +34,20 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.variant = "modelnet10"  # class list: the 10 ModelNet10 classes
   config.data.builder.bandwidth = 32  # b: spherical maps are (2b, 2b, C) = (64, 64, C)
   config.data.builder.image_size = 64  # rendered views (unused by this stage; shared with later ones)
-  config.data.builder.channels = ("distance",)  # spherical map channels; add "normal_cosine" for 2
+  config.data.builder.channels = ("distance", "normal_cosine")  # spherical map channels
   config.data.builder.rotation_mode = "3dof"  # stored examples are uniformly rotated (SO(3))
-  config.data.builder.views_per_mesh = 4  # ray-cast rotations per mesh (true, not band-limited)
+  config.data.builder.views_per_mesh = 8  # ray-cast rotations per mesh (true, not band-limited)
+  config.data.builder.scale_range = (0.8, 1.25)  # anisotropic scaling per training view (None: off)
   config.augment_rotations = True  # plus a fresh random SO(3) rotation per example and step
-  config.label_smoothing = 0.0  # cross-entropy against (1 - eps) one-hot + eps / num_classes
+  config.label_smoothing = 0.1  # cross-entropy against (1 - eps) one-hot + eps / num_classes
 
   config.model = ml_collections.ConfigDict()  # SphericalCNN(num_classes=..., **config.model)
   config.model.block_features = (16, 32, 32, 64, 64)  # channels of each residual block (2 convs)
   config.model.block_pooling = (1, 2, 2, 1, 2)  # 64x64 -> 64 -> 32 -> 16 -> 16 -> 8
   config.model.pooling = "spectral"  # "spectral" truncation (exactly equivariant) or "area" 2x2
   config.model.num_anchors = 6  # filter anchor values per channel pair, interpolated over degree
-  config.model.dropout_rate = 0.0  # dropout on the pooled invariant features before the head
+  config.model.invariant = "degree_norms"  # what the head reads: "mean" or "degree_norms" per channel
+  config.model.dropout_rate = 0.3  # dropout on the pooled invariant features before the head
 
   config.optimizer = ml_collections.ConfigDict()  # optax Adam and its learning-rate schedule
   config.optimizer.learning_rate = 2e-3  # peak learning rate of Adam
@@ -53,12 +55,12 @@ def get_config() -> ml_collections.ConfigDict:
   config.optimizer.warmup_steps = 200  # linear warm-up steps ("warmup_cosine")
   config.optimizer.decay_steps = ()  # steps where "step" multiplies the rate by decay_factor
   config.optimizer.decay_factor = 0.1  # the "step" schedule's factor
-  config.optimizer.weight_decay = 0.0  # decoupled weight decay (AdamW) if > 0
+  config.optimizer.weight_decay = 0.05  # decoupled weight decay (AdamW) if > 0
   config.optimizer.grad_clip_norm = 1.0  # clip the global gradient norm to this if > 0
 
   config.batch_size = 32  # global batch, split over the devices (a multiple of the device count)
   config.eval_batch_size = 64  # global evaluation batch (the split's end is padded and masked)
-  config.num_train_steps = 6000  # optimizer steps in total (~33 epochs of 5,800 stored views)
+  config.num_train_steps = 4000  # optimizer steps in total (~12.5 epochs of 10,200 stored views)
   config.log_every_steps = 50  # console line + metrics.jsonl record every this many steps
   config.checkpoint_every_steps = 500  # orbax checkpoint every this many steps (and at the end)
   config.keep_checkpoints = 3  # the last this many checkpoints are kept
