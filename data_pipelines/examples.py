@@ -27,8 +27,8 @@ class ExampleSpec:
     rotation_mode: "3dof" (uniform on SO(3)) or "2dof" (random viewing direction, no roll).
     up_axis: the dataset's up axis ("z" ModelNet, "y" ShapeNet), used by "2dof".
     scale_range: (low, high) for random anisotropic scaling (one factor per axis, uniform in the
-      range, drawn per view and applied in the canonical frame before rotating), or None for none. The TFDS builders apply it
-      to their train split only.
+      range, drawn per view and applied in the canonical frame before rotating), or None for none.
+      The TFDS builders apply it to their train split only.
     seed: the dataset seed; every view's randomness derives from it.
   """
   image_size: int = 64

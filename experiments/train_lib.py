@@ -9,6 +9,8 @@ What it does, for the stage named by `config.stage` (experiments/stages):
 - orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
   a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
   statistics, step, RNG and data position) and ends exactly where an uninterrupted run would;
+- evaluation on `data.eval_split` every `eval_every_steps` (and at the end), and on `data.test_split`
+  (if set) once, after the last step;
 - progress lines (step, loss, accuracy, steps/s, ETA), metrics.jsonl, curves.png, config.json;
 - a non-finite loss or gradient stops the run with `NonFiniteLossError` before it is checkpointed.
 

@@ -95,4 +95,3 @@ def degree_norms(x):
   x, _ = checks.spatial(x)
   power = jnp.sum(jnp.abs(sphere.forward_sht(x)) ** 2, axis=-2)
   return jnp.sqrt(power + jnp.finfo(x.dtype).tiny)  # tiny: a finite gradient at zero power
-
