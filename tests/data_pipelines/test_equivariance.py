@@ -13,11 +13,9 @@ import glob
 import os
 
 import numpy as np
-import pytest
 import trimesh
 
-from data_pipelines import (load_mesh, normalize_mesh, random_rotation, spherical_map,
-                            synthetic_shape)
+from data_pipelines import load_mesh, normalize_mesh, random_rotation, synthetic_shape
 from data_pipelines.equivariance import equivariance_errors
 from tests.data_pipelines.conftest import shared_path
 

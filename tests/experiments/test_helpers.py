@@ -1,8 +1,5 @@
 """The trainer's small helpers: schedules, evaluation batches, metrics files, config round trip."""
 
-import json
-
-import ml_collections
 import numpy as np
 import pytest
 

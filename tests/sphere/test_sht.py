@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from equivariant_embeddings import sphere
-from equivariant_embeddings.sphere import sht
 from tests.sphere import reference
 
 
