@@ -40,6 +40,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.scale_range = (0.8, 1.25)  # anisotropic scaling per training view (None: off)
   config.augment_rotations = True  # plus a fresh random SO(3) rotation per example and step
   config.label_smoothing = 0.1  # cross-entropy against (1 - eps) one-hot + eps / num_classes
+  config.mixup_alpha = 0.0  # mixup of training maps and targets, weights ~ Beta(a, a) (0: off)
 
   config.model = ml_collections.ConfigDict()  # SphericalCNN(num_classes=..., **config.model)
   config.model.block_features = (16, 32, 32, 64, 64)  # channels of each residual block (2 convs)

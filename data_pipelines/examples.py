@@ -27,7 +27,9 @@ class ExampleSpec:
     rotation_mode: "3dof" (uniform on SO(3)) or "2dof" (random viewing direction, no roll).
     up_axis: the dataset's up axis ("z" ModelNet, "y" ShapeNet), used by "2dof".
     scale_range: (low, high) for random anisotropic scaling (one factor per axis, uniform in the
-      range, drawn per view and applied in the canonical frame before rotating), or None for none.
+      range, drawn per view and applied in the canonical frame before rotating), or None for none
+      (also () or (None,), which is what a command-line override `...scale_range=None` of a tuple
+      config field produces).
       The TFDS builders apply it to their train split only.
     seed: the dataset seed; every view's randomness derives from it.
   """
@@ -52,8 +54,13 @@ class ExampleSpec:
                        f"got {self.rotation_mode!r}")
     if self.up_axis not in rotations.UP_AXES:
       raise ValueError(f"up_axis must be one of {sorted(rotations.UP_AXES)}, got {self.up_axis!r}")
+    if self.scale_range is not None and tuple(self.scale_range) in ((), (None,)):
+      object.__setattr__(self, "scale_range", None)
     if self.scale_range is not None:
-      low, high = map(float, self.scale_range)
+      try:
+        low, high = map(float, self.scale_range)
+      except (TypeError, ValueError):
+        raise ValueError(f"scale_range must be None or (low, high), got {self.scale_range!r}") from None
       if not 0 < low <= high:
         raise ValueError(f"scale_range must be (low, high) with 0 < low <= high, "
                          f"got {self.scale_range!r}")

@@ -6,14 +6,17 @@ one embree scene (`RayCaster`) serve every view of a mesh without copying it.
 """
 
 import numpy as np
+from scipy import spatial
 import trimesh
 from embreex import mesh_construction, rtcore_scene
 
 from equivariant_embeddings.sphere import checks
 from equivariant_embeddings.sphere import grid
 
-# Channels of `spherical_map`, in the order requested.
-SPHERE_CHANNELS = ("distance", "normal_cosine")
+# Channels of `spherical_map`, in the order requested: the first hit on the mesh, and on its convex
+# hull (the hull channels of Esteves et al. 2018: a smooth envelope that is less sensitive to thin
+# parts and holes than the mesh itself).
+SPHERE_CHANNELS = ("distance", "normal_cosine", "hull_distance", "hull_normal_cosine")
 # Recorded distance of a ray that misses the mesh: the ball's diameter, as if it had crossed the whole
 # ball (every hit is at a distance < 2, so misses stay distinguishable and the map stays bounded).
 MISS_DISTANCE = 2.0
@@ -36,6 +39,8 @@ class RayCaster:
   """
 
   def __init__(self, mesh: trimesh.Trimesh):
+    self._mesh_vertices = np.asarray(mesh.vertices, np.float64)
+    self._hull = None
     vertices = np.asarray(mesh.vertices, np.float32)
     faces = np.asarray(mesh.faces, np.int32)
     if vertices.ndim != 2 or vertices.shape[1] != 3 or faces.ndim != 2 or faces.shape[1] != 3:
@@ -46,6 +51,18 @@ class RayCaster:
     self.radius = float(np.linalg.norm(vertices, axis=1).max())
     self._scene = rtcore_scene.EmbreeScene()
     self._mesh = mesh_construction.TriangleMesh(scene=self._scene, vertices=vertices, indices=faces)
+
+  def convex_hull(self) -> "RayCaster":
+    """A RayCaster of the mesh's convex hull, built on first use and kept."""
+    if self._hull is None:
+      # scipy's qhull directly: the triangles' winding does not matter here (`first_hits` orients
+      # normals against the ray), and trimesh's hull would need networkx to fix it.
+      try:
+        hull = spatial.ConvexHull(self._mesh_vertices)
+      except spatial.QhullError:  # a flat mesh: joggling the input gives a thin, valid hull
+        hull = spatial.ConvexHull(self._mesh_vertices, qhull_options="QJ")
+      self._hull = RayCaster(trimesh.Trimesh(hull.points, hull.simplices, process=False))
+    return self._hull
 
   def first_hits(self, origins: np.ndarray, directions: np.ndarray):
     """Casts rays and returns their first hits.
@@ -105,7 +122,8 @@ def spherical_map(mesh, bandwidth: int = 32, channels=("distance",), rotation=No
     bandwidth: b; the grid has 2b × 2b points.
     channels: names from SPHERE_CHANNELS, in output order: "distance", the distance travelled to the
       first hit (MISS_DISTANCE = 2 for a miss); "normal_cosine", |cos| of the angle between the ray
-      and the hit face's normal (0 for a miss).
+      and the hit face's normal (0 for a miss); "hull_distance" and "hull_normal_cosine", the same
+      for the mesh's convex hull.
     rotation: optional (3, 3) rotation R; the result is then the map of R·M.
 
   Returns:
@@ -118,11 +136,14 @@ def spherical_map(mesh, bandwidth: int = 32, channels=("distance",), rotation=No
   caster = _caster_in_unit_ball(mesh)
   # The map of R·M at x is the map of M at Rᵀx: cast from Rᵀx (row vectors times R).
   points = sphere_directions(bandwidth).reshape(-1, 3) @ _check_rotation(rotation)
-  distance, normal = caster.first_hits(points, -points)
-  planes = {
-      "distance": np.minimum(distance, MISS_DISTANCE),
-      "normal_cosine": np.sum(normal * points, axis=1),  # normal faces the ray, so this is |cos|
-  }
+  planes = {}
+  for prefix, surface in (("", lambda: caster), ("hull_", caster.convex_hull)):
+    if not any(c in (prefix + "distance", prefix + "normal_cosine") for c in channels):
+      continue
+    distance, normal = surface().first_hits(points, -points)
+    planes[prefix + "distance"] = np.minimum(distance, MISS_DISTANCE)
+    # The normal faces the ray, so this is |cos|.
+    planes[prefix + "normal_cosine"] = np.sum(normal * points, axis=1)
   return np.stack([planes[c] for c in channels], axis=-1).reshape(
       2 * bandwidth, 2 * bandwidth, len(channels)).astype(np.float32)
 

@@ -56,21 +56,27 @@ class SphericalCNNStage:
     return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
   def per_example_losses(self, variables, batch, rng, train: bool):
-    """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}."""
+    """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}.
+
+    In training the targets are smoothed (`config.label_smoothing`) and, with `config.mixup_alpha`,
+    mixed with the rotated maps (`mixup`); accuracy always counts the example's own label.
+    """
     x = batch["sphere"]
+    labels = jax.nn.one_hot(batch["label"], self.config.num_classes)
     if train:
-      rotation_rng, dropout_rng = jax.random.split(rng)
+      rotation_rng, dropout_rng, mixup_rng = jax.random.split(rng, 3)
       if self.config.augment_rotations:
         x = sphere.rotate_spherical(x, sphere.random_rotations(rotation_rng, x.shape[0]))
       else:
         x = band_limit(x)
+      if self.config.label_smoothing:
+        labels = optax.smooth_labels(labels, self.config.label_smoothing)
+      if self.config.mixup_alpha:
+        x, labels = mixup(mixup_rng, x, labels, self.config.mixup_alpha)
       (logits, _), new_model_state = self.model.apply(
           variables, x, train=True, mutable=["batch_stats"], rngs={"dropout": dropout_rng})
     else:
       (logits, _), new_model_state = self.model.apply(variables, band_limit(x), train=False), {}
-    labels = jax.nn.one_hot(batch["label"], logits.shape[-1])
-    if train and self.config.label_smoothing:
-      labels = optax.smooth_labels(labels, self.config.label_smoothing)
     losses = optax.softmax_cross_entropy(logits, labels)
     correct = (jnp.argmax(logits, axis=-1) == batch["label"]).astype(jnp.float32)
     return losses, {"accuracy": correct}, new_model_state
@@ -80,6 +86,35 @@ class SphericalCNNStage:
     band-limited as in training, batch norm in inference mode."""
     _, features = self.model.apply(variables, band_limit(x), train=False)
     return features[layer]
+
+
+def mixup(rng, x, labels, alpha: float):
+  """Mixup (Zhang et al. 2018): each example blended with another of the batch.
+
+  Example i becomes λ_i x_i + (1 − λ_i) x_π(i), its target λ_i y_i + (1 − λ_i) y_π(i), with π a random
+  permutation of the batch and λ_i ~ Beta(alpha, alpha) folded to [0.5, 1] so that the example's own
+  shape dominates. Blending spherical maps is linear, so band-limited maps stay band-limited and
+  the rotated inputs stay rotated.
+
+  Args:
+    rng: a PRNG key.
+    x: (B, ...) inputs.
+    labels: (B, K) target distributions.
+    alpha: the Beta distribution's parameter (> 0).
+
+  Returns:
+    (mixed x (B, ...), mixed labels (B, K)).
+  """
+  lambda_rng, permutation_rng = jax.random.split(rng)
+  weight = jax.random.beta(lambda_rng, alpha, alpha, (x.shape[0],))
+  weight = jnp.maximum(weight, 1.0 - weight)
+  partner = jax.random.permutation(permutation_rng, x.shape[0])
+
+  def blend(a):
+    w = weight.reshape((-1,) + (1,) * (a.ndim - 1))
+    return w * a + (1.0 - w) * a[partner]
+
+  return blend(x), blend(labels)
 
 
 def band_limit(x):

@@ -49,5 +49,10 @@ def test_spec_validation():
     ExampleSpec(views_per_mesh=0)
   with pytest.raises(ValueError, match="scale_range"):
     ExampleSpec(scale_range=(1.2, 0.8))
+  with pytest.raises(ValueError, match="scale_range"):
+    ExampleSpec(scale_range=(0.8, 1.2, 1.5))
+  # A command-line `--config...scale_range=None` on a tuple field arrives as (None,).
+  assert ExampleSpec(scale_range=(None,)).scale_range is None
+  assert ExampleSpec(scale_range=()).scale_range is None
   with pytest.raises(ValueError, match="channels"):
     ExampleSpec(channels=("depth",))

@@ -62,6 +62,47 @@ def test_rotation_argument_equals_rotating_the_mesh():
   assert (difference > 1e-4).mean() < 0.01
 
 
+def test_hull_channels_of_two_balls():
+  # Two balls of radius 0.3 at x = ±0.6: the hull is a capsule of radius 0.3 around the x axis.
+  pair = trimesh.util.concatenate([_ball(0.3, (0.6, 0, 0)), _ball(0.3, (-0.6, 0, 0))])
+  sphere = spherical_map(pair, 16, raycast.SPHERE_CHANNELS)
+  distance, cosine, hull_distance, hull_cosine = np.moveaxis(sphere, -1, 0)
+  x = raycast.sphere_directions(16)[..., 0]
+  # The hull contains the mesh, so a ray meets it first.
+  assert (hull_distance <= distance + FLOAT32_DISTANCE_TOLERANCE).all()
+  # Rays near the y-z plane pass between the balls, but end on the capsule's cylinder head on,
+  # 1 − 0.3 = 0.7 from the start (icosphere facets: 3e-3 r, as above; their hull: the same).
+  waist = np.abs(x) < 0.1
+  assert (distance[waist] == MISS_DISTANCE).all() and (cosine[waist] == 0).all()
+  np.testing.assert_allclose(hull_distance[waist], 0.7, atol=3e-3)
+  np.testing.assert_allclose(hull_cosine[waist], 1, atol=2e-2)
+  # Near ±x the first hit is on a ball, which is part of the hull's surface.
+  ends = np.abs(x) > 0.99
+  np.testing.assert_allclose(hull_distance[ends], distance[ends], atol=FLOAT32_DISTANCE_TOLERANCE)
+
+
+def test_hull_channels_of_a_convex_mesh_equal_its_own():
+  sphere = spherical_map(_ball(0.6), 8, raycast.SPHERE_CHANNELS)
+  np.testing.assert_allclose(sphere[..., 2:], sphere[..., :2], atol=FLOAT32_DISTANCE_TOLERANCE)
+
+
+def test_hull_channels_rotate_with_the_mesh():
+  mesh = normalize_mesh(synthetic_shape("chair", 1))
+  rotation = random_rotation(np.random.default_rng(2), "3dof")
+  rotated = trimesh.Trimesh(mesh.vertices @ rotation.T, mesh.faces, process=False)
+  hull = ("hull_distance", "hull_normal_cosine")
+  np.testing.assert_allclose(spherical_map(mesh, 8, hull, rotation=rotation),
+                             spherical_map(rotated, 8, hull), atol=FLOAT32_DISTANCE_TOLERANCE)
+
+
+def test_hull_of_a_flat_mesh():
+  # qhull rejects coplanar points; the joggled hull is a thin slab through the centre.
+  corners = np.array([[-0.5, -0.5, 0], [0.5, -0.5, 0], [0.5, 0.5, 0], [-0.5, 0.5, 0]])
+  square = trimesh.Trimesh(corners, [[0, 1, 2], [0, 2, 3]], process=False)
+  hull_distance = spherical_map(square, 8, ("hull_distance",))[..., 0]
+  np.testing.assert_allclose(hull_distance, spherical_map(square, 8)[..., 0], atol=1e-4)
+
+
 def test_render_view_of_ball():
   radius, size = 0.5, 64
   image = render_view(_ball(radius), size)

@@ -109,6 +109,7 @@ def test_test_split_is_evaluated_once_after_the_last_step(tiny_config, tmp_path)
   tiny_config.data.test_split = "test"
   tiny_config.model.dropout_rate = 0.5  # the training step draws dropout masks
   tiny_config.label_smoothing = 0.1
+  tiny_config.mixup_alpha = 0.4
   results = train_lib.train_and_evaluate(tiny_config, str(tmp_path))
   records = [(r["step"], r["split"]) for r in metrics.read_metrics(str(tmp_path))
              if r["split"] != "train"]
