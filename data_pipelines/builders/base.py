@@ -28,6 +28,9 @@ from etils import epath
 
 from data_pipelines import examples
 from data_pipelines import meshes
+from data_pipelines.builders import spill_files
+
+spill_files.install()  # splits over 1 GB would otherwise need TensorFlow to spill to disk
 
 # Fields of `examples.ExampleSpec` that a user may set (up_axis is fixed by each builder's frame).
 SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(examples.ExampleSpec) if f.name != "up_axis")

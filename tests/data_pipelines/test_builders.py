@@ -80,6 +80,20 @@ def test_builds_are_deterministic_and_parallel_equals_serial(tmp_path):
   assert not np.array_equal(serial[0]["rotation"], reseeded[0]["rotation"])
 
 
+def test_a_split_too_large_for_memory_spills_to_disk_without_tensorflow(tmp_path, monkeypatch):
+  # TFDS keeps a split in memory up to MAX_MEM_BUFFER_SIZE (1 GB), then writes bucket files; with 0
+  # every example goes through the files. Without TensorFlow this used to fail after generating
+  # the whole split; now the result equals the in-memory build bit for bit.
+  from tensorflow_datasets.core import shuffle  # pylint: disable=import-outside-toplevel
+  in_memory = load_dataset("synthetic_shapes", "train", data_dir=tmp_path / "a", num_workers=1,
+                           **SYNTHETIC)
+  monkeypatch.setattr(shuffle, "MAX_MEM_BUFFER_SIZE", 0)
+  spilled = load_dataset("synthetic_shapes", "train", data_dir=tmp_path / "b", num_workers=1,
+                         **SYNTHETIC)
+  _assert_same(in_memory, spilled)
+  assert not glob.glob(str(tmp_path / "b" / "**" / "bucket_*.tmp"), recursive=True)
+
+
 def test_options_reach_the_examples(tmp_path):
   source = load_dataset("synthetic_shapes", "train", data_dir=tmp_path, num_workers=1,
                         rotation_mode="2dof", channels=("distance", "normal_cosine"),
