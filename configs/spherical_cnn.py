@@ -4,7 +4,7 @@ r"""The spherical CNN Φ on ModelNet10, SO(3)/SO(3): trained and tested under ra
 
 Reads the meshes from ../shared/data/modelnet10 (official layout <class>/{train,test}/*.off; pass
 --config.data.mesh_dir=DIR for another copy) and builds the TFDS dataset into data.data_dir on first
-use (~1 min on 2 cores). The other spherical CNN configs start from this one.
+use (~1.5 min on 2 cores). The other spherical CNN configs start from this one.
 """
 
 import os
@@ -34,13 +34,14 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.variant = "modelnet10"  # class list: the 10 ModelNet10 classes
   config.data.builder.bandwidth = 32  # b: spherical maps are (2b, 2b, C) = (64, 64, C)
   config.data.builder.image_size = 64  # rendered views (unused by this stage; shared with later ones)
-  config.data.builder.channels = ("distance", "normal_cosine")  # spherical map channels
+  config.data.builder.channels = (  # map channels: ray length, normal cosine; mesh, convex hull
+      "distance", "normal_cosine", "hull_distance", "hull_normal_cosine")
   config.data.builder.rotation_mode = "3dof"  # stored examples are uniformly rotated (SO(3))
   config.data.builder.views_per_mesh = 8  # ray-cast rotations per mesh (true, not band-limited)
   config.data.builder.scale_range = (0.8, 1.25)  # anisotropic scaling per training view (None: off)
   config.augment_rotations = True  # plus a fresh random SO(3) rotation per example and step
   config.label_smoothing = 0.1  # cross-entropy against (1 - eps) one-hot + eps / num_classes
-  config.mixup_alpha = 0.0  # mixup of training maps and targets, weights ~ Beta(a, a) (0: off)
+  config.mixup_alpha = 0.4  # mixup of training maps and targets, weights ~ Beta(a, a) (0: off)
 
   config.model = ml_collections.ConfigDict()  # SphericalCNN(num_classes=..., **config.model)
   config.model.block_features = (16, 32, 32, 64, 64)  # channels of each residual block (2 convs)
