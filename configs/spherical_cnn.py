@@ -49,7 +49,6 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.pooling = "spectral"  # "spectral" truncation (exactly equivariant) or "area" 2x2
   config.model.num_anchors = 6  # filter anchor values per channel pair, interpolated over degree
   config.model.invariant = "degree_norms"  # what the head reads: "mean" or "degree_norms" per channel
-  config.model.head_blocks = 1  # the head reads the invariants of this many last blocks
   config.model.dropout_rate = 0.3  # dropout on the pooled invariant features before the head
 
   config.optimizer = ml_collections.ConfigDict()  # optax Adam and its learning-rate schedule

@@ -57,11 +57,9 @@ class SphericalCNN(nn.Module):
     num_anchors: filter anchors per channel pair in every convolution.
     activation: nonlinearity name (activations.ACTIVATIONS).
     batch_norm_momentum: running-average decay of the batch norms.
-    invariant: the rotation-invariant descriptor of a block's maps that the head reads, one of
+    invariant: the rotation-invariant descriptor of the last block's maps that the head reads, one of
       INVARIANTS: "mean" (area-weighted global average, C numbers) or "degree_norms" (‖f_ℓ‖ of
-      each degree ℓ < b_k and channel, b_k·C numbers).
-    head_blocks: the head reads the invariants of this many last blocks, concatenated (1: the last
-      block only; 2 adds the finer degrees of the block before it).
+      each degree ℓ < b_last and channel, b_last·C numbers).
     dropout_rate: dropout on the pooled (rotation-invariant) features before the head, in training;
       it needs a "dropout" rng in `apply` when > 0.
     axis_name: batch-norm axis for shard_map/pmap; not needed under jit with a sharded batch.
@@ -76,7 +74,6 @@ class SphericalCNN(nn.Module):
   activation: str = "relu"
   batch_norm_momentum: float = 0.99
   invariant: str = "mean"
-  head_blocks: int = 1
   dropout_rate: float = 0.0
   axis_name: Optional[str] = None
 
@@ -87,9 +84,6 @@ class SphericalCNN(nn.Module):
                        f"{tuple(self.block_pooling)} must be non-empty and of the same length")
     if self.invariant not in INVARIANTS:
       raise ValueError(f"invariant must be one of {sorted(INVARIANTS)}, got {self.invariant!r}")
-    if not 1 <= self.head_blocks <= len(self.block_features):
-      raise ValueError(f"head_blocks must be between 1 and the number of blocks, "
-                       f"{len(self.block_features)}; got {self.head_blocks}")
     if min(self.block_pooling) < 1:
       raise ValueError(f"block_pooling factors must be >= 1, got {tuple(self.block_pooling)}")
 
@@ -121,9 +115,7 @@ class SphericalCNN(nn.Module):
           activation=self.activation, batch_norm_momentum=self.batch_norm_momentum,
           axis_name=self.axis_name, name=block_name(index))(h, train)
       features[block_name(index)] = h
-    head_inputs = list(features.values())[-self.head_blocks:]
-    pooled = jnp.concatenate([INVARIANTS[self.invariant](f).reshape(f.shape[0], -1)
-                              for f in head_inputs], axis=-1)
+    pooled = INVARIANTS[self.invariant](h).reshape(h.shape[0], -1)
     pooled = nn.Dropout(self.dropout_rate, deterministic=not train)(pooled)
     logits = nn.Dense(self.num_classes, name="head")(pooled)
     return logits, features
