@@ -60,7 +60,8 @@ class ExampleSpec:
       try:
         low, high = map(float, self.scale_range)
       except (TypeError, ValueError):
-        raise ValueError(f"scale_range must be None or (low, high), got {self.scale_range!r}") from None
+        raise ValueError(f"scale_range must be None or (low, high), "
+                         f"got {self.scale_range!r}") from None
       if not 0 < low <= high:
         raise ValueError(f"scale_range must be (low, high) with 0 < low <= high, "
                          f"got {self.scale_range!r}")

@@ -3,10 +3,10 @@
 TFDS (4.9) shuffles a generated split in memory up to `tfds.core.shuffle.MAX_MEM_BUFFER_SIZE` (1 GB)
 and beyond that writes temporary bucket files through `tf.io.gfile`, i.e. it imports TensorFlow.
 This project does not depend on TensorFlow, so without this module any split larger than 1 GB
-(ModelNet40 or ShapeNet with a few views per mesh) fails with "No module named 'tensorflow'" after the
-whole split has been generated. `install()` gives TFDS's shuffler the few file operations it uses,
-backed by etils.epath (local paths, and cloud paths where epath supports them), when TensorFlow is
-absent; with TensorFlow installed it changes nothing.
+(ModelNet40 or ShapeNet with a few views per mesh) fails with "No module named 'tensorflow'"
+after the whole split has been generated. `install()` gives TFDS's shuffler the few file operations
+it uses, backed by etils.epath (local paths, and cloud paths where epath supports them), when
+TensorFlow is absent; with TensorFlow installed it changes nothing.
 """
 
 import importlib.util

@@ -25,6 +25,12 @@ class SphericalCNNStage:
 
   def __init__(self, config):
     self.config = config
+    # Off for configs saved before these fields existed (older workdirs still export).
+    self.label_smoothing = config.get("label_smoothing", 0.0)
+    self.mixup_alpha = config.get("mixup_alpha", 0.0)
+    if self.mixup_alpha < 0 or not 0 <= self.label_smoothing < 1:
+      raise ValueError(f"mixup_alpha must be >= 0 and label_smoothing in [0, 1); got "
+                       f"{self.mixup_alpha} and {self.label_smoothing}")
     self.model = SphericalCNN(num_classes=config.num_classes, **config.model)
     bandwidth = config.data.builder.bandwidth
     self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
@@ -69,10 +75,10 @@ class SphericalCNNStage:
         x = sphere.rotate_spherical(x, sphere.random_rotations(rotation_rng, x.shape[0]))
       else:
         x = band_limit(x)
-      if self.config.label_smoothing:
-        labels = optax.smooth_labels(labels, self.config.label_smoothing)
-      if self.config.mixup_alpha:
-        x, labels = mixup(mixup_rng, x, labels, self.config.mixup_alpha)
+      if self.label_smoothing:
+        labels = optax.smooth_labels(labels, self.label_smoothing)
+      if self.mixup_alpha:
+        x, labels = mixup(mixup_rng, x, labels, self.mixup_alpha)
       (logits, _), new_model_state = self.model.apply(
           variables, x, train=True, mutable=["batch_stats"], rngs={"dropout": dropout_rng})
     else:
@@ -91,10 +97,10 @@ class SphericalCNNStage:
 def mixup(rng, x, labels, alpha: float):
   """Mixup (Zhang et al. 2018): each example blended with another of the batch.
 
-  Example i becomes λ_i x_i + (1 − λ_i) x_π(i), its target λ_i y_i + (1 − λ_i) y_π(i), with π a random
-  permutation of the batch and λ_i ~ Beta(alpha, alpha) folded to [0.5, 1] so that the example's own
-  shape dominates. Blending spherical maps is linear, so band-limited maps stay band-limited and
-  the rotated inputs stay rotated.
+  Example i becomes λ_i x_i + (1 − λ_i) x_π(i), its target λ_i y_i + (1 − λ_i) y_π(i), with π a
+  random permutation of the batch and λ_i ~ Beta(alpha, alpha) folded to [0.5, 1] so that the
+  example's own shape dominates. Blending spherical maps is linear, so band-limited maps stay
+  band-limited and the rotated inputs stay rotated.
 
   Args:
     rng: a PRNG key.

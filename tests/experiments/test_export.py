@@ -1,6 +1,8 @@
 """load_feature_extractor: a trained model's block features, rebuilt from the workdir alone."""
 
+import json
 import os
+import shutil
 
 import jax
 import numpy as np
@@ -68,3 +70,17 @@ def test_bad_requests_raise(trained, tmp_path):
     export.load_feature_extractor(str(tmp_path), "block_0")
   with pytest.raises(ValueError, match="no checkpoint"):
     export.load_feature_extractor(workdir, "block_0", step=3)
+
+
+def test_workdir_saved_before_the_regularisation_fields_still_exports(trained, tmp_path):
+  _, workdir = trained
+  older = tmp_path / "older"
+  shutil.copytree(workdir, older)
+  with open(older / "config.json") as f:
+    saved = json.load(f)
+  del saved["mixup_alpha"], saved["label_smoothing"]
+  with open(older / "config.json", "w") as f:
+    json.dump(saved, f)
+  x = np.random.default_rng(2).normal(size=(2, 16, 16, 1)).astype(np.float32)
+  np.testing.assert_array_equal(export.load_feature_extractor(str(older), "block_1")(x),
+                                export.load_feature_extractor(workdir, "block_1")(x))

@@ -2,7 +2,9 @@
 
 import jax
 import numpy as np
+import pytest
 
+from configs import spherical_cnn_tiny
 from experiments.stages import spherical_cnn
 
 
@@ -23,3 +25,11 @@ def test_mixup_blends_each_example_with_one_partner():
   # Deterministic in the key.
   again, _ = spherical_cnn.mixup(jax.random.PRNGKey(0), x, labels, alpha=0.4)
   np.testing.assert_array_equal(np.asarray(again).reshape(batch, batch), mixed_x)
+
+
+@pytest.mark.parametrize("field, value", [("mixup_alpha", -0.1), ("label_smoothing", 1.0)])
+def test_bad_regularisation_settings_are_rejected(field, value):
+  config = spherical_cnn_tiny.get_config()
+  config[field] = value
+  with pytest.raises(ValueError, match="mixup_alpha must be >= 0 and label_smoothing in"):
+    spherical_cnn.SphericalCNNStage(config)
