@@ -39,8 +39,6 @@ class RayCaster:
   """
 
   def __init__(self, mesh: trimesh.Trimesh):
-    self._mesh_vertices = np.asarray(mesh.vertices, np.float64)
-    self._hull = None
     vertices = np.asarray(mesh.vertices, np.float32)
     faces = np.asarray(mesh.faces, np.int32)
     if vertices.ndim != 2 or vertices.shape[1] != 3 or faces.ndim != 2 or faces.shape[1] != 3:
@@ -49,6 +47,8 @@ class RayCaster:
     if len(faces) == 0 or not np.isfinite(vertices).all():
       raise ValueError("mesh must have at least one face and finite vertices")
     self.radius = float(np.linalg.norm(vertices, axis=1).max())
+    self._vertices = vertices  # what embree intersects; the convex hull is built from these too
+    self._hull = None
     self._scene = rtcore_scene.EmbreeScene()
     self._mesh = mesh_construction.TriangleMesh(scene=self._scene, vertices=vertices, indices=faces)
 
@@ -58,9 +58,9 @@ class RayCaster:
       # scipy's qhull directly: the triangles' winding does not matter here (`first_hits` orients
       # normals against the ray), and trimesh's hull would need networkx to fix it.
       try:
-        hull = spatial.ConvexHull(self._mesh_vertices)
+        hull = spatial.ConvexHull(self._vertices)
       except spatial.QhullError:  # a flat mesh: joggling the input gives a thin, valid hull
-        hull = spatial.ConvexHull(self._mesh_vertices, qhull_options="QJ")
+        hull = spatial.ConvexHull(self._vertices, qhull_options="QJ")
       self._hull = RayCaster(trimesh.Trimesh(hull.points, hull.simplices, process=False))
     return self._hull
 
