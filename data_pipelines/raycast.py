@@ -137,10 +137,11 @@ def spherical_map(mesh, bandwidth: int = 32, channels=("distance",), rotation=No
   # The map of R·M at x is the map of M at Rᵀx: cast from Rᵀx (row vectors times R).
   points = sphere_directions(bandwidth).reshape(-1, 3) @ _check_rotation(rotation)
   planes = {}
-  for prefix, surface in (("", lambda: caster), ("hull_", caster.convex_hull)):
+  for prefix in ("", "hull_"):  # the mesh, then its convex hull, each cast only if asked for
     if not any(c in (prefix + "distance", prefix + "normal_cosine") for c in channels):
       continue
-    distance, normal = surface().first_hits(points, -points)
+    surface = caster.convex_hull() if prefix else caster
+    distance, normal = surface.first_hits(points, -points)
     planes[prefix + "distance"] = np.minimum(distance, MISS_DISTANCE)
     # The normal faces the ray, so this is |cos|.
     planes[prefix + "normal_cosine"] = np.sum(normal * points, axis=1)
