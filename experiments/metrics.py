@@ -9,6 +9,7 @@ import json
 import os
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # headless: write files, never open windows
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
@@ -91,6 +92,48 @@ def plot_metrics(records: list, path: str, title: str = "") -> None:
     ax.legend()
   if title:
     fig.suptitle(title)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def confusion_matrix(labels, predictions, num_classes: int) -> np.ndarray:
+  """Counts (num_classes, num_classes) int64: [true class, predicted class].
+
+  Args:
+    labels, predictions: integer arrays of the same shape (N,), values in [0, num_classes).
+  """
+  labels, predictions = np.asarray(labels), np.asarray(predictions)
+  if labels.shape != predictions.shape or labels.ndim != 1:
+    raise ValueError(f"labels and predictions must both have shape (N,); got {labels.shape} and "
+                     f"{predictions.shape}")
+  for name, values in (("labels", labels), ("predictions", predictions)):
+    if values.size and (values.min() < 0 or values.max() >= num_classes):
+      raise ValueError(f"{name} must lie in [0, {num_classes}); got values from {values.min()} to "
+                       f"{values.max()}")
+  matrix = np.zeros((num_classes, num_classes), np.int64)
+  np.add.at(matrix, (labels, predictions), 1)
+  return matrix
+
+
+def plot_confusion_matrix(matrix, class_names, path: str, title: str = "") -> None:
+  """Saves a PNG of a confusion matrix, rows normalised to the fraction of each true class."""
+  matrix = np.asarray(matrix)
+  fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+  size = 1.0 + 0.55 * len(class_names)
+  fig, ax = plt.subplots(figsize=(size + 1.5, size))
+  image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
+  for (i, j), count in np.ndenumerate(matrix):
+    if count:
+      ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+              color="white" if fractions[i, j] > 0.5 else "black")
+  ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+  ax.set_yticks(range(len(class_names)), class_names)
+  ax.set_xlabel("predicted")
+  ax.set_ylabel("true")
+  fig.colorbar(image, ax=ax, fraction=0.046, label="fraction of the true class")
+  if title:
+    ax.set_title(title)
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)

@@ -93,6 +93,11 @@ class SphericalCNNStage:
     _, features = self.model.apply(variables, band_limit(x), train=False)
     return features[layer]
 
+  def logits(self, variables, x):
+    """Class logits (batch, num_classes) for maps x (batch, 2b, 2b, C), as in evaluation."""
+    logits, _ = self.model.apply(variables, band_limit(x), train=False)
+    return logits
+
 
 def mixup(rng, x, labels, alpha: float):
   """Mixup (Zhang et al. 2018): each example blended with another of the batch.

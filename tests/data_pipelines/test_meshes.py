@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from data_pipelines import MeshError, load_mesh, normalize_mesh
+from data_pipelines import MeshError, hull_area_ratio, load_mesh, normalize_mesh
 from tests.data_pipelines.conftest import shared_path
 
 # A tetrahedron: 4 vertices, 4 faces, as written in each test file.
@@ -111,3 +111,17 @@ def test_real_modelnet_and_shapenet_meshes():
   for path in off_files[::400] + obj_files[::10]:
     mesh = normalize_mesh(load_mesh(path))
     assert len(mesh.faces) > 0 and np.linalg.norm(mesh.vertices, axis=1).max() == pytest.approx(1)
+
+
+def test_hull_area_ratio():
+  box = trimesh.creation.box(extents=(1.0, 2.0, 3.0))
+  assert hull_area_ratio(box) == pytest.approx(1.0, rel=1e-9)  # convex and closed
+  # Two 1×2 sides of 22 units of box area left: the loss a bad simplification can cause.
+  sides = trimesh.Trimesh(box.vertices, box.faces[np.abs(box.face_normals[:, 2]) > 0.5])
+  assert hull_area_ratio(sides) == pytest.approx(4.0 / 22.0)
+  # A box inside a box: the inner surface adds to the area, not to the hull.
+  nested = trimesh.util.concatenate([box, trimesh.creation.box(extents=(0.5, 1.0, 1.5))])
+  assert hull_area_ratio(nested) == pytest.approx(1.25)
+  flat = trimesh.Trimesh([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0, 1, 2]])
+  with pytest.raises(MeshError, match="degenerate"):
+    hull_area_ratio(flat)

@@ -5,6 +5,7 @@ import pytest
 from jax.experimental.compilation_cache import compilation_cache
 
 from configs import spherical_cnn_tiny
+from experiments import train_lib
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,17 @@ def tiny_config(tiny_data_dir):
   config = spherical_cnn_tiny.get_config()
   config.data.data_dir = tiny_data_dir
   return config
+
+
+@pytest.fixture(scope="package")
+def trained(tmp_path_factory, tiny_data_dir, jax_compilation_cache):
+  """(config, workdir) of a finished tiny run, shared by the tests that read a trained workdir."""
+  del jax_compilation_cache  # requested so that the run compiles into the package's cache
+  config = spherical_cnn_tiny.get_config()
+  config.data.data_dir = tiny_data_dir
+  workdir = str(tmp_path_factory.mktemp("trained"))
+  train_lib.train_and_evaluate(config, workdir)
+  return config, workdir
 
 
 @pytest.fixture(scope="package", autouse=True)

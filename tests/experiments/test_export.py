@@ -9,20 +9,9 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from configs import spherical_cnn_tiny
 from equivariant_embeddings import sphere
 from experiments import export
 from experiments import stages
-from experiments import train_lib
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_data_dir):
-  config = spherical_cnn_tiny.get_config()
-  config.data.data_dir = tiny_data_dir
-  workdir = str(tmp_path_factory.mktemp("trained"))
-  train_lib.train_and_evaluate(config, workdir)
-  return config, workdir
 
 
 def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
