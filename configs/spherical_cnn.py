@@ -39,6 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.rotation_mode = "3dof"  # stored examples are uniformly rotated (SO(3))
   config.data.builder.views_per_mesh = 8  # ray-cast rotations per mesh (true, not band-limited)
   config.data.builder.scale_range = (0.8, 1.25)  # anisotropic scaling per training view (None: off)
+  config.data.builder.surface_dropout = 0.5  # share of training views without their largest faces
   config.augment_rotations = True  # plus a fresh random SO(3) rotation per example and step
   config.label_smoothing = 0.1  # cross-entropy against (1 - eps) one-hot + eps / num_classes
   config.mixup_alpha = 0.4  # mixup of training maps and targets, weights ~ Beta(a, a) (0: off)

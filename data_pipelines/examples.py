@@ -31,6 +31,11 @@ class ExampleSpec:
       (also () or (None,), which is what a command-line override `...scale_range=None` of a tuple
       config field produces).
       The TFDS builders apply it to their train split only.
+    surface_dropout: probability that a view is made from a copy of the mesh without its largest
+      faces, a random 50–95% of its area (`drop_largest_faces`): the damage a bad simplification
+      does (a sixth of the ../shared/data/modelnet10 meshes look like this), so that a model learns
+      to classify such meshes too. The vertices stay, and with them the convex hull. The TFDS
+      builders apply it to their train split only.
     seed: the dataset seed; every view's randomness derives from it.
   """
   image_size: int = 64
@@ -40,6 +45,7 @@ class ExampleSpec:
   rotation_mode: str = "3dof"
   up_axis: str = "z"
   scale_range: tuple | None = None
+  surface_dropout: float = 0.0
   seed: int = 0
 
   def __post_init__(self):
@@ -66,6 +72,9 @@ class ExampleSpec:
         raise ValueError(f"scale_range must be (low, high) with 0 < low <= high, "
                          f"got {self.scale_range!r}")
       object.__setattr__(self, "scale_range", (low, high))
+    if not 0.0 <= self.surface_dropout <= 1.0:
+      raise ValueError(f"surface_dropout must be a probability in [0, 1], "
+                       f"got {self.surface_dropout!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +105,23 @@ def anisotropic_scaling(mesh, rng: np.random.Generator, scale_range):
   return meshes.normalize_mesh(type(mesh)(mesh.vertices * factors, mesh.faces, process=False))
 
 
+def drop_largest_faces(mesh, fraction: float):
+  """A copy of a mesh without its largest faces, which make up about `fraction` of its area.
+
+  Faces are removed from the largest down while the removed area stays within fraction × area;
+  the smallest face always stays. All vertices are kept (so is their convex hull).
+  """
+  if not 0.0 <= fraction < 1.0:
+    raise ValueError(f"fraction must be in [0, 1), got {fraction}")
+  areas = np.asarray(mesh.area_faces)
+  order = np.argsort(-areas, kind="stable")
+  removed = order[:np.searchsorted(np.cumsum(areas[order]), fraction * areas.sum(), side="right")]
+  keep = np.ones(len(areas), bool)
+  keep[removed] = False
+  keep[order[-1]] = True
+  return type(mesh)(mesh.vertices, np.asarray(mesh.faces)[keep], process=False)
+
+
 def view_rng(spec: ExampleSpec, mesh_id: str, view: int) -> np.random.Generator:
   """The generator of one view, seeded by (dataset seed, mesh id, view index)."""
   return np.random.default_rng([spec.seed, zlib.crc32(mesh_id.encode()), view])
@@ -115,13 +141,16 @@ def mesh_examples(mesh, mesh_id: str, label: int, spec: ExampleSpec) -> list:
     image (S, S, 1) float32 in [0, 1], sphere (2b, 2b, C) float32, rotation (3, 3) float32 (the
     rotation R applied to the mesh), label int and mesh_id str.
   """
-  caster = None if spec.scale_range else raycast.RayCaster(mesh)  # one scene serves every view
+  shared = None if spec.scale_range else raycast.RayCaster(mesh)  # one scene serves every view
   examples = []
   for view in range(spec.views_per_mesh):
     rng = view_rng(spec, mesh_id, view)
-    if spec.scale_range:
-      caster = raycast.RayCaster(anisotropic_scaling(mesh, rng, spec.scale_range))
+    view_mesh = anisotropic_scaling(mesh, rng, spec.scale_range) if spec.scale_range else mesh
     rotation = rotations.random_rotation(rng, spec.rotation_mode, spec.up_axis)
+    # Drawn after the rotation, so that views keep their rotations whatever surface_dropout is.
+    if spec.surface_dropout and rng.uniform() < spec.surface_dropout:
+      view_mesh = drop_largest_faces(view_mesh, rng.uniform(0.5, 0.95))
+    caster = shared if view_mesh is mesh else raycast.RayCaster(view_mesh)
     examples.append((f"{mesh_id}/{view}", {
         "image": raycast.render_view(caster, spec.image_size, rotation=rotation),
         "sphere": raycast.spherical_map(caster, spec.bandwidth, spec.channels, rotation=rotation),

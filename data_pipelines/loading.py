@@ -85,7 +85,8 @@ def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_wor
     beam_runner: build with Apache Beam on this runner (e.g. "DirectRunner"; needs the beam extra).
     **builder_config_kwargs: image_size (64), bandwidth (32), channels (("distance",), add
       "normal_cosine"), views_per_mesh (1), rotation_mode ("3dof" or "2dof"), scale_range (None,
-      or (low, high) anisotropic scaling), seed (0), categories (None = all); "modelnet": variant
+      or (low, high) anisotropic scaling), surface_dropout (0: the probability of a training view
+      of the mesh without its largest faces), seed (0), categories (None = all); "modelnet": variant
       ("modelnet10" or "modelnet40"); "synthetic_shapes": train_per_category (200),
       test_per_category (50). Each combination is its own TFDS config (own directory).
 

@@ -10,7 +10,8 @@ Splits: "test" is the builder's test split; "validation" is the 1 in VALIDATION_
 training meshes with crc32(mesh_id) % VALIDATION_MODULUS == 0 (all views of a mesh stay in one split),
 and "train" the rest, so that choices made on validation never see the test split (a dataset
 too small to have a usable validation mesh has no validation split). Anisotropic
-scaling (`scale_range`) augments "train" only: validation and test keep the meshes' true shapes.
+scaling (`scale_range`) and surface dropout (`surface_dropout`) augment "train" only: validation and
+test keep the meshes as they are.
 """
 
 import dataclasses
@@ -58,6 +59,8 @@ def config_name(prefix: str, spec: examples.ExampleSpec, categories, extra=()) -
             f"v{spec.views_per_mesh}", spec.rotation_mode]
   if spec.scale_range:
     parts.append("scale{:g}-{:g}".format(*spec.scale_range))
+  if spec.surface_dropout:
+    parts.append(f"sdrop{spec.surface_dropout:g}")
   parts += [str(e) for e in extra]
   parts.append(f"seed{spec.seed}")
   if categories is not None:  # a short digest keeps names of 40-class selections readable
@@ -180,7 +183,7 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     self._skipped[split] = {"found": len(records), "files": []}
     spec = self.builder_config.spec
     if split != "train":
-      spec = dataclasses.replace(spec, scale_range=None)
+      spec = dataclasses.replace(spec, scale_range=None, surface_dropout=0.0)
     if self._use_beam:
       from apache_beam import Create, FlatMap  # optional extra: pip install .[beam]
       return (f"Create {split}" >> Create(records)

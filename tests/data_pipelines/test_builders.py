@@ -97,7 +97,7 @@ def test_a_split_too_large_for_memory_spills_to_disk_without_tensorflow(tmp_path
 def test_options_reach_the_examples(tmp_path):
   source = load_dataset("synthetic_shapes", "train", data_dir=tmp_path, num_workers=1,
                         rotation_mode="2dof", channels=("distance", "normal_cosine"),
-                        scale_range=(0.7, 1.3), **SYNTHETIC)
+                        scale_range=(0.7, 1.3), surface_dropout=1.0, **SYNTHETIC)
   example = source[0]
   _check_example(example, 32, 8, channels=2)
   up_in_camera = example["rotation"][:, 2]  # 2dof: the z (up) axis stays vertical in the image
@@ -107,10 +107,11 @@ def test_options_reach_the_examples(tmp_path):
   unscaled = spherical_map(normalize_mesh(synthetic_shape(category, int(seed))), 8,
                            rotation=example["rotation"])
   assert np.abs(example["sphere"][..., :1] - unscaled).mean() > 1e-3
-  # Scaling augments the training split only: test maps are those of the true shapes.
+  # Scaling and surface dropout augment the training split only: test maps are those of the true
+  # shapes.
   example = load_dataset("synthetic_shapes", "test", data_dir=tmp_path, num_workers=1,
                          rotation_mode="2dof", channels=("distance", "normal_cosine"),
-                         scale_range=(0.7, 1.3), **SYNTHETIC)[0]
+                         scale_range=(0.7, 1.3), surface_dropout=1.0, **SYNTHETIC)[0]
   category, seed = example["mesh_id"].split("/")
   unscaled = spherical_map(normalize_mesh(synthetic_shape(category, int(seed))), 8,
                            rotation=example["rotation"])

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+import trimesh
+
 from data_pipelines import (ExampleSpec, anisotropic_scaling, mesh_examples, normalize_mesh,
                             synthetic_shape)
-from data_pipelines.examples import MeshRecord, record_examples
+from data_pipelines.examples import MeshRecord, drop_largest_faces, record_examples
 
 SPEC = ExampleSpec(image_size=16, bandwidth=4, views_per_mesh=3)
 
@@ -33,6 +35,35 @@ def test_anisotropic_scaling_stays_in_unit_ball_and_changes_proportions():
   ratios /= ratios.max()
   assert ratios.min() < 0.95  # the axes were scaled unequally
   assert ratios.min() >= 0.5 / 2.0 - 1e-9  # by factors from the range
+
+
+def test_drop_largest_faces_removes_area_from_the_top_and_keeps_vertices():
+  box = trimesh.creation.box(extents=(1.0, 2.0, 3.0))  # triangles of area 3 (2×3 sides), 1.5, 1
+  damaged = drop_largest_faces(box, 0.5)
+  # Within half of the 22 units of area: three of the four area-3 triangles.
+  assert damaged.area == pytest.approx(22.0 - 9.0)
+  np.testing.assert_array_equal(damaged.vertices, box.vertices)
+  assert len(drop_largest_faces(box, 0.999).faces) == 1  # the smallest face always stays
+  assert drop_largest_faces(box, 0.0).area == pytest.approx(22.0)
+  with pytest.raises(ValueError, match="fraction"):
+    drop_largest_faces(box, 1.0)
+
+
+def test_surface_dropout_removes_surface_but_keeps_rotations_and_hull():
+  mesh = normalize_mesh(synthetic_shape("monitor", 2))
+  channels = ("distance", "hull_distance")
+  intact = mesh_examples(mesh, "monitor/2", 0, ExampleSpec(bandwidth=8, views_per_mesh=4,
+                                                          channels=channels))
+  damaged = mesh_examples(mesh, "monitor/2", 0, ExampleSpec(bandwidth=8, views_per_mesh=4,
+                                                           channels=channels, surface_dropout=1.0))
+  for (_, a), (_, b) in zip(intact, damaged):
+    np.testing.assert_array_equal(a["rotation"], b["rotation"])
+    np.testing.assert_allclose(a["sphere"][..., 1], b["sphere"][..., 1], atol=1e-5)  # same hull
+    # Fewer faces: every first hit is the same or farther, and half the area or more is gone.
+    before, after = a["sphere"][..., 0], b["sphere"][..., 0]
+    assert (after >= before - 1e-6).all() and np.mean(after > before + 1e-3) > 0.1
+  with pytest.raises(ValueError, match="surface_dropout"):
+    ExampleSpec(surface_dropout=1.5)
 
 
 def test_unusable_meshes_are_reported_not_raised(tmp_path):
