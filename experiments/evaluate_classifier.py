@@ -12,21 +12,10 @@ hull area (`data_pipelines.hull_area_ratio`); this needs the mesh files (config.
 ModelNet layout <class>/{train,test}/<name>.off) and is skipped without them.
 """
 
-import collections
-import json
-import os
-import time
-
-import jax
-import numpy as np
 from absl import app
 from absl import flags
-from absl import logging
 
-import data_pipelines
-from experiments import config_io
-from experiments import export
-from experiments import metrics
+from experiments import classifier_evaluation
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A training workdir (from experiments.train).")
 _SPLIT = flags.DEFINE_string("split", None, "Split to evaluate (default: the config's test_split, "
@@ -38,127 +27,11 @@ _DAMAGE_THRESHOLD = flags.DEFINE_float("damage_threshold", 0.5,
 flags.mark_flags_as_required(["workdir"])
 
 
-def predict(stage, variables, source, batch_size: int):
-  """(predictions (N,) int, labels (N,) int, mesh ids [N]) for every example of a dataset source."""
-  logits_fn = jax.jit(stage.logits)
-  predictions, labels, mesh_ids = [], [], []
-  start = time.time()
-  for first in range(0, len(source), batch_size):
-    batch = source.__getitems__(range(first, min(first + batch_size, len(source))))
-    logits = logits_fn(variables, np.stack([example["sphere"] for example in batch]))
-    predictions.append(np.asarray(logits).argmax(axis=-1))
-    labels += [int(example["label"]) for example in batch]
-    mesh_ids += [example["mesh_id"] for example in batch]
-    done = first + len(batch)
-    if done == len(source) or (first // batch_size) % 20 == 0:
-      logging.info("classified %d/%d maps (%.1f s)", done, len(source), time.time() - start)
-  return np.concatenate(predictions), np.asarray(labels), mesh_ids
-
-
-def vote_accuracy(predictions, labels, mesh_ids) -> float:
-  """Accuracy of the majority prediction over each mesh's views (ties: the smallest class index)."""
-  views = collections.defaultdict(list)
-  for index, mesh_id in enumerate(mesh_ids):
-    views[mesh_id].append(index)
-  correct = [np.bincount(predictions[v]).argmax() == labels[v[0]] for v in views.values()]
-  return float(np.mean(correct))
-
-
-def mesh_path(mesh_dir: str, mesh_id: str):
-  """The file of a ModelNet-layout mesh id "<class>/<name>" (train or test folder), or None."""
-  category, name = mesh_id.split("/", 1)
-  for split in ("train", "test"):
-    path = os.path.join(mesh_dir, category, split, name + ".off")
-    if os.path.isfile(path):
-      return path
-  return None
-
-
-def damaged_meshes(mesh_dir: str, mesh_ids, threshold: float):
-  """{mesh id: hull_area_ratio < threshold} for every id whose file is found (others left out)."""
-  damaged = {}
-  for mesh_id in sorted(set(mesh_ids)):
-    path = mesh_path(mesh_dir, mesh_id)
-    if path is not None:
-      mesh = data_pipelines.normalize_mesh(data_pipelines.load_mesh(path))
-      damaged[mesh_id] = data_pipelines.hull_area_ratio(mesh) < threshold
-  return damaged
-
-
-def report(predictions, labels, mesh_ids, class_names, damaged=None) -> dict:
-  """The evaluation summary: accuracy, vote accuracy, per-class accuracy, confusion matrix and, with
-  `damaged` ({mesh id: bool}), the accuracy on damaged and on intact meshes."""
-  matrix = metrics.confusion_matrix(labels, predictions, len(class_names))
-  per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
-  summary = {
-      "num_examples": len(labels),
-      "num_meshes": len(set(mesh_ids)),
-      "accuracy": float(np.mean(predictions == labels)),
-      "vote_accuracy": vote_accuracy(predictions, labels, mesh_ids),
-      "per_class_accuracy": dict(zip(class_names, map(float, per_class))),
-      "confusion_matrix": matrix.tolist(),
-      "class_names": list(class_names),
-  }
-  if damaged:
-    is_damaged = np.array([damaged.get(mesh_id) is True for mesh_id in mesh_ids])
-    is_intact = np.array([damaged.get(mesh_id) is False for mesh_id in mesh_ids])
-    correct = predictions == labels
-    accuracy = lambda mask: float(np.mean(correct[mask])) if mask.any() else None
-    summary["damaged"] = {"fraction_of_meshes": float(np.mean(list(damaged.values()))),
-                          "accuracy": accuracy(is_damaged), "intact_accuracy": accuracy(is_intact)}
-  return summary
-
-
-def format_report(summary: dict, title: str) -> str:
-  lines = [f"{title}: accuracy {summary['accuracy']:.4f} over {summary['num_examples']} maps, "
-           f"vote over views {summary['vote_accuracy']:.4f} over {summary['num_meshes']} meshes"]
-  if "damaged" in summary:
-    d = summary["damaged"]
-    fmt = lambda v: "n/a" if v is None else f"{v:.4f}"
-    lines.append(f"damaged meshes (surface < threshold × hull): {d['fraction_of_meshes']:.1%} of "
-                 f"meshes, accuracy {fmt(d['accuracy'])}; intact {fmt(d['intact_accuracy'])}")
-  width = max(map(len, summary["class_names"]))
-  matrix = np.asarray(summary["confusion_matrix"])
-  lines.append(" " * (width + 9) + " ".join(f"{name[:5]:>5}" for name in summary["class_names"]))
-  for name, row in zip(summary["class_names"], matrix):
-    accuracy = summary["per_class_accuracy"][name]
-    lines.append(f"{name:>{width}} {accuracy:7.1%} " + " ".join(f"{count:5d}" for count in row))
-  return "\n".join(lines)
-
-
-def evaluate(workdir: str, split=None, step=None, batch_size: int = 64,
-             damage_threshold: float = 0.5) -> dict:
-  """Evaluates the classifier trained in `workdir` on `split`; writes evaluation_<split>.json and
-  confusion_<split>.png there and returns the summary (see `report`)."""
-  config = config_io.load_config(workdir)
-  split = split or config.data.test_split or config.data.eval_split
-  stage, variables = export.load_variables(workdir, step)
-  kwargs = dict(config.data.builder)
-  if config.data.mesh_dir:
-    kwargs["mesh_dir"] = config.data.mesh_dir
-  source = data_pipelines.load_dataset(config.data.name, split,
-                                       data_dir=config.data.data_dir or None,
-                                       num_workers=config.data.num_workers, **kwargs)
-  predictions, labels, mesh_ids = predict(stage, variables, source, batch_size)
-  damaged = None
-  if config.data.mesh_dir and os.path.isdir(config.data.mesh_dir):
-    damaged = damaged_meshes(config.data.mesh_dir, mesh_ids, damage_threshold)
-  summary = report(predictions, labels, mesh_ids, source.class_names, damaged)
-  summary.update(split=split, damage_threshold=damage_threshold)
-  title = f"{config.data.name}/{split}"
-  with open(os.path.join(workdir, f"evaluation_{split}.json"), "w") as f:
-    json.dump(summary, f, indent=1)
-  metrics.plot_confusion_matrix(summary["confusion_matrix"], source.class_names,
-                                os.path.join(workdir, f"confusion_{split}.png"),
-                                title=f"{title}: accuracy {summary['accuracy']:.1%}")
-  print(format_report(summary, title), flush=True)
-  return summary
-
-
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  evaluate(_WORKDIR.value, _SPLIT.value, _STEP.value, _BATCH_SIZE.value, _DAMAGE_THRESHOLD.value)
+  classifier_evaluation.evaluate(_WORKDIR.value, _SPLIT.value, _STEP.value, _BATCH_SIZE.value,
+                                 _DAMAGE_THRESHOLD.value)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""experiments.evaluate_classifier: the binary on a tiny trained run, the report, damaged meshes."""
+"""experiments.evaluate_classifier (binary) and classifier_evaluation: a tiny trained run, the
+report, damaged meshes."""
 
 import json
 import os
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from experiments import evaluate_classifier
+from experiments import classifier_evaluation
 from experiments import metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,7 +43,7 @@ def test_report_counts_classes_votes_and_damaged_meshes():
   labels = np.array([0, 0, 0, 1, 1, 1])
   predictions = np.array([0, 0, 1, 1, 0, 0])
   mesh_ids = ["a", "a", "a", "b", "b", "c"]  # a: 2 of 3 views right; b: tie 1-0 -> class 0
-  summary = evaluate_classifier.report(predictions, labels, mesh_ids, ["x", "y"],
+  summary = classifier_evaluation.report(predictions, labels, mesh_ids, ["x", "y"],
                                        damaged={"a": False, "b": True, "c": True})
   assert summary["accuracy"] == pytest.approx(3 / 6)
   assert summary["vote_accuracy"] == pytest.approx(1 / 3)  # a right; b's tie and c wrong
@@ -51,7 +52,7 @@ def test_report_counts_classes_votes_and_damaged_meshes():
   assert summary["damaged"] == {"fraction_of_meshes": pytest.approx(2 / 3),
                                 "accuracy": pytest.approx(1 / 3),
                                 "intact_accuracy": pytest.approx(2 / 3)}
-  assert "\nx   66.7%     2     1\n" in evaluate_classifier.format_report(summary, "toy")
+  assert "\nx   66.7%     2     1\n" in classifier_evaluation.format_report(summary, "toy")
 
 
 def test_damaged_meshes_found_in_a_modelnet_layout(tmp_path):
@@ -60,7 +61,7 @@ def test_damaged_meshes_found_in_a_modelnet_layout(tmp_path):
   for split, name, mesh in (("train", "box_1", box), ("test", "box_2", two_sides)):
     os.makedirs(tmp_path / "box" / split)
     mesh.export(str(tmp_path / "box" / split / f"{name}.off"))
-  found = evaluate_classifier.damaged_meshes(str(tmp_path), ["box/box_1", "box/box_2",
+  found = classifier_evaluation.damaged_meshes(str(tmp_path), ["box/box_1", "box/box_2",
                                                              "box/box_3"], threshold=0.5)
   assert found == {"box/box_1": False, "box/box_2": True}  # box_3 has no file: left out
 
