@@ -49,6 +49,8 @@ def vote_accuracy(predictions, labels, mesh_ids) -> float:
 
 def mesh_path(mesh_dir: str, mesh_id: str):
   """The file of a ModelNet-layout mesh id "<class>/<name>" (train or test folder), or None."""
+  if "/" not in mesh_id:
+    return None
   category, name = mesh_id.split("/", 1)
   for split in ("train", "test"):
     path = os.path.join(mesh_dir, category, split, name + ".off")
@@ -58,13 +60,20 @@ def mesh_path(mesh_dir: str, mesh_id: str):
 
 
 def damaged_meshes(mesh_dir: str, mesh_ids, threshold: float):
-  """{mesh id: hull_area_ratio < threshold} for every id whose file is found (others left out)."""
-  damaged = {}
+  """{mesh id: hull_area_ratio < threshold} for every id whose file is found and usable (the others,
+  and flat meshes, are left out and logged)."""
+  damaged, left_out = {}, []
   for mesh_id in sorted(set(mesh_ids)):
     path = mesh_path(mesh_dir, mesh_id)
-    if path is not None:
+    try:
+      if path is None:
+        raise data_pipelines.MeshError(f"no file for {mesh_id} under {mesh_dir}")
       mesh = data_pipelines.normalize_mesh(data_pipelines.load_mesh(path))
       damaged[mesh_id] = data_pipelines.hull_area_ratio(mesh) < threshold
+    except data_pipelines.MeshError as error:
+      left_out.append(str(error))
+  if left_out:
+    logging.warning("damage check: %d meshes left out, e.g. %s", len(left_out), left_out[0])
   return damaged
 
 

@@ -61,9 +61,10 @@ def test_damaged_meshes_found_in_a_modelnet_layout(tmp_path):
   for split, name, mesh in (("train", "box_1", box), ("test", "box_2", two_sides)):
     os.makedirs(tmp_path / "box" / split)
     mesh.export(str(tmp_path / "box" / split / f"{name}.off"))
-  found = classifier_evaluation.damaged_meshes(str(tmp_path), ["box/box_1", "box/box_2",
-                                                             "box/box_3"], threshold=0.5)
-  assert found == {"box/box_1": False, "box/box_2": True}  # box_3 has no file: left out
+  (tmp_path / "box" / "test" / "box_4.off").write_text("OFF\n3 1 0\n0 0 0\n")  # unreadable
+  found = classifier_evaluation.damaged_meshes(
+      str(tmp_path), ["box/box_1", "box/box_2", "box/box_3", "box/box_4", "box_5"], threshold=0.5)
+  assert found == {"box/box_1": False, "box/box_2": True}  # no file, unreadable, no class: left out
 
 
 def test_confusion_matrix_checks_its_input():
