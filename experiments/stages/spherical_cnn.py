@@ -82,7 +82,7 @@ class SphericalCNNStage:
       (logits, _), new_model_state = self.model.apply(
           variables, x, train=True, mutable=["batch_stats"], rngs={"dropout": dropout_rng})
     else:
-      (logits, _), new_model_state = self.model.apply(variables, band_limit(x), train=False), {}
+      logits, new_model_state = self.logits(variables, x), {}
     losses = optax.softmax_cross_entropy(logits, labels)
     correct = (jnp.argmax(logits, axis=-1) == batch["label"]).astype(jnp.float32)
     return losses, {"accuracy": correct}, new_model_state
