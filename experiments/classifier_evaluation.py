@@ -125,12 +125,7 @@ def evaluate(workdir: str, split=None, step=None, batch_size: int = 64,
   config = config_io.load_config(workdir)
   split = split or config.data.test_split or config.data.eval_split
   stage, variables = export.load_variables(workdir, step)
-  kwargs = dict(config.data.builder)
-  if config.data.mesh_dir:
-    kwargs["mesh_dir"] = config.data.mesh_dir
-  source = data_pipelines.load_dataset(config.data.name, split,
-                                       data_dir=config.data.data_dir or None,
-                                       num_workers=config.data.num_workers, **kwargs)
+  source = stage.open_split(split)
   predictions, labels, mesh_ids = predict(stage, variables, source, batch_size)
   damaged = None
   if config.data.mesh_dir and os.path.isdir(config.data.mesh_dir):

@@ -35,17 +35,22 @@ class SphericalCNNStage:
     bandwidth = config.data.builder.bandwidth
     self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
 
-  def open_datasets(self) -> dict:
-    """{"train", "eval", and "test" if configured: source} from `data_pipelines.load_dataset`
-    (built on first use)."""
+  def open_split(self, split: str):
+    """The configured dataset's `split` (a TFDS split expression) from `data_pipelines.load_dataset`,
+    built on first use."""
     data = self.config.data
     kwargs = dict(data.builder)
     if data.mesh_dir:
       kwargs["mesh_dir"] = data.mesh_dir
+    return data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
+                                       num_workers=data.num_workers, **kwargs)
+
+  def open_datasets(self) -> dict:
+    """{"train", "eval", and "test" if configured: source} (`open_split`), checked against the
+    config."""
+    data = self.config.data
     roles = (("train", data.train_split), ("eval", data.eval_split), ("test", data.test_split))
-    sources = {role: data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
-                                                 num_workers=data.num_workers, **kwargs)
-               for role, split in roles if split}
+    sources = {role: self.open_split(split) for role, split in roles if split}
     for role, source in sources.items():
       if not len(source):
         raise ValueError(f"the {role} split {dict(roles)[role]!r} of {data.name} is empty")
