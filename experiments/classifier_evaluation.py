@@ -1,9 +1,10 @@
 """Where a trained shape classifier errs (the library of experiments.evaluate_classifier).
 
-`evaluate(workdir, split)` classifies every map of a split with the workdir's latest checkpoint and
-returns per-class accuracy, the confusion matrix, the accuracy of a vote over each mesh's views and,
-for mesh folders, the accuracy on meshes with much of their surface missing
-(`data_pipelines.hull_area_ratio` below a threshold).
+`evaluate(workdirs, split)` classifies every map of a split with the latest checkpoint of one
+workdir, or with the ensemble of several (their class probabilities averaged), and returns per-class
+accuracy, the confusion matrix, the accuracy of a vote over each mesh's views and, for mesh folders,
+the accuracy on meshes with much of their surface missing (`data_pipelines.hull_area_ratio` below a
+threshold).
 """
 
 import collections
@@ -22,20 +23,21 @@ from experiments import metrics
 
 
 def predict(stage, variables, source, batch_size: int):
-  """(predictions (N,) int, labels (N,) int, mesh ids [N]) for every example of a dataset source."""
-  logits_fn = jax.jit(stage.logits)
-  predictions, labels, mesh_ids = [], [], []
+  """(class probabilities (N, K) float32, labels (N,) int, mesh ids [N]) for every example of a
+  dataset source."""
+  probabilities_fn = jax.jit(lambda v, x: jax.nn.softmax(stage.logits(v, x)))
+  probabilities, labels, mesh_ids = [], [], []
   start = time.time()
   for first in range(0, len(source), batch_size):
     batch = source.__getitems__(range(first, min(first + batch_size, len(source))))
-    logits = logits_fn(variables, np.stack([example["sphere"] for example in batch]))
-    predictions.append(np.asarray(logits).argmax(axis=-1))
+    probabilities.append(np.asarray(
+        probabilities_fn(variables, np.stack([example["sphere"] for example in batch]))))
     labels += [int(example["label"]) for example in batch]
     mesh_ids += [example["mesh_id"] for example in batch]
     done = first + len(batch)
     if done == len(source) or (first // batch_size) % 20 == 0:
       logging.info("classified %d/%d maps (%.1f s)", done, len(source), time.time() - start)
-  return np.concatenate(predictions), np.asarray(labels), mesh_ids
+  return np.concatenate(probabilities), np.asarray(labels), mesh_ids
 
 
 def vote_accuracy(predictions, labels, mesh_ids) -> float:
@@ -118,25 +120,60 @@ def format_report(summary: dict, title: str) -> str:
   return "\n".join(lines)
 
 
-def evaluate(workdir: str, split=None, step=None, batch_size: int = 64,
-             damage_threshold: float = 0.5) -> dict:
-  """Evaluates the classifier trained in `workdir` on `split`; writes evaluation_<split>.json and
-  confusion_<split>.png there and returns the summary (see `report`)."""
-  config = config_io.load_config(workdir)
+def evaluate(workdirs, split=None, step=None, batch_size: int = 64, damage_threshold: float = 0.5,
+             output_dir=None) -> dict:
+  """Evaluates the classifier trained in a workdir, or the ensemble of several, on `split`.
+
+  Args:
+    workdirs: a training workdir, or a list of them; an ensemble averages its members' class
+      probabilities, and its members must read the same maps (the same dataset options).
+    split: the split to evaluate (default: the first workdir's test_split, else its eval_split).
+    step: the checkpoint step of every member (default: each one's latest).
+    batch_size: maps per forward pass.
+    damage_threshold: hull_area_ratio below which a mesh counts as damaged.
+    output_dir: where evaluation_<split>.json and confusion_<split>.png go (default: the workdir;
+      required for an ensemble).
+
+  Returns:
+    The summary (see `report`) with "split", "damage_threshold", "workdirs" and, for an ensemble,
+    "member_accuracy" (each member's own accuracy).
+  """
+  workdirs = [workdirs] if isinstance(workdirs, str) else list(workdirs)
+  if not workdirs:
+    raise ValueError("no workdir to evaluate")
+  if output_dir is None:
+    if len(workdirs) > 1:
+      raise ValueError(f"an ensemble of {len(workdirs)} workdirs needs an output_dir")
+    output_dir = workdirs[0]
+  config = config_io.load_config(workdirs[0])
   split = split or config.data.test_split or config.data.eval_split
-  stage, variables = export.load_variables(workdir, step)
-  source = stage.open_split(split)
-  predictions, labels, mesh_ids = predict(stage, variables, source, batch_size)
+  member_probabilities, labels, mesh_ids = [], None, None
+  for workdir in workdirs:
+    stage, variables = export.load_variables(workdir, step)
+    source = stage.open_split(split)
+    probabilities, member_labels, member_ids = predict(stage, variables, source, batch_size)
+    if labels is not None and (member_ids != mesh_ids or not np.array_equal(member_labels, labels)):
+      raise ValueError(f"{workdir} reads other {split} maps than {workdirs[0]}: an ensemble's "
+                       "members need the same dataset options")
+    member_probabilities.append(probabilities)
+    labels, mesh_ids = member_labels, member_ids
+  predictions = np.mean(member_probabilities, axis=0).argmax(axis=-1)
   damaged = None
   if config.data.mesh_dir and os.path.isdir(config.data.mesh_dir):
     damaged = damaged_meshes(config.data.mesh_dir, mesh_ids, damage_threshold)
   summary = report(predictions, labels, mesh_ids, source.class_names, damaged)
-  summary.update(split=split, damage_threshold=damage_threshold)
+  summary.update(split=split, damage_threshold=damage_threshold, workdirs=workdirs)
   title = f"{config.data.name}/{split}"
-  with open(os.path.join(workdir, f"evaluation_{split}.json"), "w") as f:
+  if len(workdirs) > 1:
+    summary["member_accuracy"] = [float(np.mean(p.argmax(axis=-1) == labels))
+                                  for p in member_probabilities]
+    members = ", ".join(f"{accuracy:.4f}" for accuracy in summary["member_accuracy"])
+    title += f", ensemble of {len(workdirs)} (members' accuracy {members})"
+  os.makedirs(output_dir, exist_ok=True)
+  with open(os.path.join(output_dir, f"evaluation_{split}.json"), "w") as f:
     json.dump(summary, f, indent=1)
   metrics.plot_confusion_matrix(summary["confusion_matrix"], source.class_names,
-                                os.path.join(workdir, f"confusion_{split}.png"),
-                                title=f"{title}: accuracy {summary['accuracy']:.1%}")
+                                os.path.join(output_dir, f"confusion_{split}.png"),
+                                title=f"{config.data.name}/{split}: accuracy {summary['accuracy']:.1%}")
   print(format_report(summary, title), flush=True)
   return summary

@@ -3,6 +3,7 @@ report, damaged meshes."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -11,6 +12,8 @@ import pytest
 import trimesh
 
 from experiments import classifier_evaluation
+from experiments import config_io
+from experiments import export
 from experiments import metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -37,6 +40,44 @@ def test_binary_reproduces_the_training_evaluation(trained, jax_compilation_cach
   assert "damaged" not in summary  # synthetic shapes: no mesh files
   with open(os.path.join(workdir, "confusion_test.png"), "rb") as f:
     assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ensemble_averages_its_members_probabilities(trained, tmp_path):
+  _, workdir = trained
+  # A second member: the same run as of its step-2 checkpoint (other parameters, same maps).
+  earlier = str(tmp_path / "earlier")
+  shutil.copytree(workdir, earlier)
+  shutil.rmtree(os.path.join(earlier, "checkpoints", "4"))
+  members = []
+  for member in (workdir, earlier):
+    stage, variables = export.load_variables(member)
+    members.append(classifier_evaluation.predict(stage, variables, stage.open_split("test"), 3))
+  labels = members[0][1]
+  expected = ((members[0][0] + members[1][0]) / 2).argmax(axis=-1)
+  assert not np.array_equal(members[0][0], members[1][0])
+
+  summary = classifier_evaluation.evaluate([workdir, earlier], "test", batch_size=3,
+                                           output_dir=str(tmp_path / "ensemble"))
+  assert summary["accuracy"] == pytest.approx(np.mean(expected == labels))
+  assert summary["member_accuracy"] == [pytest.approx(np.mean(p.argmax(-1) == labels))
+                                        for p, _, _ in members]
+  assert summary["workdirs"] == [workdir, earlier]
+  assert os.path.isfile(tmp_path / "ensemble" / "evaluation_test.json")
+  assert os.path.isfile(tmp_path / "ensemble" / "confusion_test.png")
+  np.testing.assert_allclose(members[0][0].sum(axis=-1), 1.0, rtol=1e-5)  # probabilities
+
+
+def test_ensemble_rejects_members_reading_other_maps(trained, tmp_path):
+  _, workdir = trained
+  other = str(tmp_path / "other")
+  shutil.copytree(workdir, other)
+  config = config_io.load_config(other)
+  config.data.builder.test_per_category = 3  # another test split: 6 shapes instead of 4
+  config_io.save_config(config, other)
+  with pytest.raises(ValueError, match="reads other test maps than"):
+    classifier_evaluation.evaluate([workdir, other], "test", output_dir=str(tmp_path / "out"))
+  with pytest.raises(ValueError, match="needs an output_dir"):
+    classifier_evaluation.evaluate([workdir, other], "test")
 
 
 def test_report_counts_classes_votes_and_damaged_meshes():
