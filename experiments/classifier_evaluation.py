@@ -163,7 +163,8 @@ def evaluate(workdirs, split=None, step=None, batch_size: int = 64, damage_thres
     damaged = damaged_meshes(config.data.mesh_dir, mesh_ids, damage_threshold)
   summary = report(predictions, labels, mesh_ids, source.class_names, damaged)
   summary.update(split=split, damage_threshold=damage_threshold, workdirs=workdirs)
-  title = f"{config.data.name}/{split}"
+  dataset = f"{config.data.name}/{split}"
+  title = dataset
   if len(workdirs) > 1:
     summary["member_accuracy"] = [float(np.mean(p.argmax(axis=-1) == labels))
                                   for p in member_probabilities]
@@ -174,6 +175,6 @@ def evaluate(workdirs, split=None, step=None, batch_size: int = 64, damage_thres
     json.dump(summary, f, indent=1)
   metrics.plot_confusion_matrix(summary["confusion_matrix"], source.class_names,
                                 os.path.join(output_dir, f"confusion_{split}.png"),
-                                title=f"{config.data.name}/{split}: accuracy {summary['accuracy']:.1%}")
+                                title=f"{dataset}: accuracy {summary['accuracy']:.1%}")
   print(format_report(summary, title), flush=True)
   return summary
