@@ -141,7 +141,7 @@ def mesh_examples(mesh, mesh_id: str, label: int, spec: ExampleSpec) -> list:
     image (S, S, 1) float32 in [0, 1], sphere (2b, 2b, C) float32, rotation (3, 3) float32 (the
     rotation R applied to the mesh), label int and mesh_id str.
   """
-  shared = None if spec.scale_range else raycast.RayCaster(mesh)  # one scene serves every view
+  shared = None  # one scene serves every view of the unchanged mesh, built on first use
   examples = []
   for view in range(spec.views_per_mesh):
     rng = view_rng(spec, mesh_id, view)
@@ -150,7 +150,12 @@ def mesh_examples(mesh, mesh_id: str, label: int, spec: ExampleSpec) -> list:
     # Drawn after the rotation, so that views keep their rotations whatever surface_dropout is.
     if spec.surface_dropout and rng.uniform() < spec.surface_dropout:
       view_mesh = drop_largest_faces(view_mesh, rng.uniform(0.5, 0.95))
-    caster = shared if view_mesh is mesh else raycast.RayCaster(view_mesh)
+    if view_mesh is mesh:
+      if shared is None:
+        shared = raycast.RayCaster(mesh)
+      caster = shared
+    else:
+      caster = raycast.RayCaster(view_mesh)
     examples.append((f"{mesh_id}/{view}", {
         "image": raycast.render_view(caster, spec.image_size, rotation=rotation),
         "sphere": raycast.spherical_map(caster, spec.bandwidth, spec.channels, rotation=rotation),

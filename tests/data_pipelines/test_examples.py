@@ -5,6 +5,7 @@ import pytest
 
 import trimesh
 
+from data_pipelines import raycast
 from data_pipelines import (ExampleSpec, anisotropic_scaling, mesh_examples, normalize_mesh,
                             synthetic_shape)
 from data_pipelines.examples import MeshRecord, drop_largest_faces, record_examples
@@ -64,6 +65,24 @@ def test_surface_dropout_removes_surface_but_keeps_rotations_and_hull():
     assert (after >= before - 1e-6).all() and np.mean(after > before + 1e-3) > 0.1
   with pytest.raises(ValueError, match="surface_dropout"):
     ExampleSpec(surface_dropout=1.5)
+
+
+def test_the_unchanged_mesh_gets_one_ray_casting_scene_and_only_if_a_view_uses_it(monkeypatch):
+  built = []
+  original = raycast.RayCaster.__init__
+
+  def counting_init(self, mesh):
+    built.append(mesh)
+    original(self, mesh)
+
+  monkeypatch.setattr(raycast.RayCaster, "__init__", counting_init)
+  mesh = normalize_mesh(synthetic_shape("chair", 0))
+  mesh_examples(mesh, "chair/0", 0, SPEC)
+  assert sum(m is mesh for m in built) == 1  # three views share one scene
+  built.clear()
+  mesh_examples(mesh, "chair/0", 0, ExampleSpec(image_size=16, bandwidth=4, views_per_mesh=3,
+                                                surface_dropout=1.0))
+  assert not any(m is mesh for m in built) and built  # every view ray-casts its damaged copy
 
 
 def test_unusable_meshes_are_reported_not_raised(tmp_path):
