@@ -40,6 +40,11 @@ SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(examples.ExampleSpec) if 
 VALIDATION_MODULUS = 8
 
 
+def is_validation_mesh(mesh_id: str) -> bool:
+  """Whether the training mesh `mesh_id` belongs to the validation split (by its crc32)."""
+  return zlib.crc32(mesh_id.encode()) % VALIDATION_MODULUS == 0
+
+
 @dataclasses.dataclass(eq=False)
 class MeshPairConfig(tfds.core.BuilderConfig):
   """A builder config: example generation options plus the classes to include.
@@ -145,7 +150,7 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     if split == "test":
       return self._records("test")
     return [r for r in self._records("train")
-            if (zlib.crc32(r.mesh_id.encode()) % VALIDATION_MODULUS == 0) == (split == "validation")]
+            if is_validation_mesh(r.mesh_id) == (split == "validation")]
 
   def _info(self) -> tfds.core.DatasetInfo:
     spec = self.builder_config.spec

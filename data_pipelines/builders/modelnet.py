@@ -27,6 +27,11 @@ class ModelNetConfig(base.MeshPairConfig):
   variant: str = "modelnet10"
 
 
+def mesh_id(class_name: str, file_name: str) -> str:
+  """The id of a mesh file in the official layout, e.g. "chair/chair_0001" for chair_0001.off."""
+  return f"{class_name}/{os.path.splitext(file_name)[0]}"
+
+
 class ModelNet(base.MeshPairBuilder, skip_registration=True):
   """Views and spherical maps of ModelNet meshes; labels index the variant's sorted class list (or
   `categories`). Needs `mesh_dir`, the directory in the official layout."""
@@ -67,7 +72,7 @@ class ModelNet(base.MeshPairBuilder, skip_registration=True):
       if not os.path.isdir(folder):
         raise ValueError(f"{folder} is missing: expected the official layout <class>/{split}/*.off "
                          f"for every {self.builder_config.variant} class (or pass categories=...)")
-      records += [examples.MeshRecord(mesh_id=f"{name}/{file[:-4]}", label=label,
+      records += [examples.MeshRecord(mesh_id=mesh_id(name, file), label=label,
                                       path=os.path.join(folder, file))
                   for file in sorted(os.listdir(folder)) if file.lower().endswith(".off")]
     return records
