@@ -5,7 +5,7 @@
   stages/         what is trained (model, data, loss), chosen by config.stage
   export.py       load_feature_extractor(workdir, layer): a trained model's features, jitted
   evaluate_classifier.py, classifier_evaluation.py   where a trained classifier (or ensemble) errs
-  thin_mesh_folder.py   a mesh folder with every k-th training mesh, for learning curves
+  thin_mesh_folder.py, mesh_subsets.py   a mesh folder with every k-th training mesh (learning curves)
   checkpoints.py, metrics.py, config_io.py   orbax checkpoints, metrics.jsonl + curves.png, config.json
   parallel.py, batches.py, prefetch.py, optimizers.py   sharding, host batches, read-ahead, optax
 """

@@ -1,4 +1,5 @@
-"""experiments.thin_mesh_folder: fewer training meshes, the same validation and test meshes."""
+"""experiments.thin_mesh_folder and mesh_subsets: fewer training meshes, the same validation and
+test meshes."""
 
 import os
 import subprocess
@@ -8,7 +9,7 @@ import pytest
 
 from data_pipelines.builders import base
 from data_pipelines.builders import modelnet
-from experiments.thin_mesh_folder import thin_mesh_folder
+from experiments.mesh_subsets import thin_mesh_folder
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
