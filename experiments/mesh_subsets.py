@@ -36,8 +36,7 @@ def thin_mesh_folder(mesh_dir: str, keep_every: int, output_dir: str) -> dict:
     count = counts[name] = {"train": 0, "train_found": 0, "validation": 0, "test": 0}
     for split in ("train", "test"):
       folder = os.path.join(mesh_dir, name, split)
-      files = sorted(f for f in os.listdir(folder) if f.lower().endswith(".off")) if (
-          os.path.isdir(folder)) else []
+      files = modelnet.mesh_files(folder) if os.path.isdir(folder) else []
       os.makedirs(os.path.join(output_dir, name, split))
       for file in files:
         if split == "test":

@@ -27,6 +27,11 @@ class ModelNetConfig(base.MeshPairConfig):
   variant: str = "modelnet10"
 
 
+def mesh_files(folder: str) -> list:
+  """The sorted names of the .off files in `folder` (any case of the extension)."""
+  return sorted(file for file in os.listdir(folder) if file.lower().endswith(".off"))
+
+
 def mesh_id(class_name: str, file_name: str) -> str:
   """The id of a mesh file in the official layout, e.g. "chair/chair_0001" for chair_0001.off."""
   return f"{class_name}/{os.path.splitext(file_name)[0]}"
@@ -74,5 +79,5 @@ class ModelNet(base.MeshPairBuilder, skip_registration=True):
                          f"for every {self.builder_config.variant} class (or pass categories=...)")
       records += [examples.MeshRecord(mesh_id=mesh_id(name, file), label=label,
                                       path=os.path.join(folder, file))
-                  for file in sorted(os.listdir(folder)) if file.lower().endswith(".off")]
+                  for file in mesh_files(folder)]
     return records

@@ -15,7 +15,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 def _official_layout(root, train=40, test=5):
-  """Empty .off files for two classes: the links, not the meshes, are under test."""
+  """Placeholder .off files (text, not meshes) for two classes: only the links are under test."""
   for name in ("chair", "table"):
     for split, count in (("train", train), ("test", test)):
       os.makedirs(root / name / split)
