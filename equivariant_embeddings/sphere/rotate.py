@@ -49,9 +49,14 @@ def rotate_coefficients(coeffs, rotation):
 
   Returns:
     Complex (..., b, 2b−1, C): (R·f)^ℓ_m = Σ_n D^ℓ_mn(R) f^ℓ_n.
+
+  Raises:
+    ValueError: wrong shapes, dtypes or empty arrays, or leading axes that do not broadcast (checked
+      also under jit); NaN/inf or a matrix that is not a rotation (checked outside jit only).
   """
   coeffs, _ = checks.spectral(coeffs)
   rotation = checks.rotation(rotation)
+  checks.batch_shape(coeffs, "coeffs", 3, rotation, "rotation", 2)
   return _rotate_coefficients(coeffs, rotation)
 
 
@@ -64,7 +69,11 @@ def rotate_spherical(x, rotation):
 
   Returns:
     Real (..., 2b, 2b, C).
+
+  Raises:
+    ValueError: as rotate_coefficients (the checks of sphere.checks.spatial for x).
   """
   x, _ = checks.spatial(x)
   rotation = checks.rotation(rotation)
+  checks.batch_shape(x, "x", 3, rotation, "rotation", 2)
   return sht.inverse_sht(_rotate_coefficients(sht.forward_sht(x), rotation))

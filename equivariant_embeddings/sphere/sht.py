@@ -204,6 +204,10 @@ def forward_sht(x):
   Returns:
     Complex array (..., b, 2b−1, C), index [ℓ, m+b−1], zero where |m| > ℓ. complex64 for float32
     input, complex128 for float64 input.
+
+  Raises:
+    ValueError: a wrong grid shape, an empty array or a complex, boolean or half-precision dtype
+      (checked also under jit; integers are cast to float32), or NaN/inf (outside jit only).
   """
   x, _ = checks.spatial(x)
   return _forward_sht(x)
@@ -218,6 +222,10 @@ def inverse_sht(coeffs):
   Returns:
     Real array (..., 2b, 2b, C): Re Σ_ℓm f_ℓm Y_ℓm on the grid (the function itself when the
     coefficients are those of a real function, f_ℓ,−m = (−1)^m conj(f_ℓm)).
+
+  Raises:
+    ValueError: a wrong coefficient layout, an empty array or a boolean or half-precision dtype
+      (checked also under jit), or NaN/inf (outside jit only).
   """
   coeffs, _ = checks.spectral(coeffs)
   return _inverse_sht(coeffs)

@@ -39,6 +39,7 @@ def _check_pair(f, g):
   if b != b_g or f.shape[-1] != g.shape[-1]:
     raise ValueError(f"f and g must share bandwidth and channels (..., 2b, 2b, C); got {f.shape} "
                      f"and {g.shape}")
+  checks.batch_shape(f, "f", 3, g, "g", 3)
   return f, g, b
 
 
@@ -116,6 +117,10 @@ def so3_correlation(f, g, grid_bandwidth=None):
   Returns:
     (values, (alpha, beta, gamma)): values real (..., N, N, N) with values[..., a, j, c] =
     C(Rz(α_a) Ry(β_j) Rz(γ_c)); alpha, beta, gamma float64 (N,), each 2π·arange(N)/N.
+
+  Raises:
+    ValueError: shapes, dtypes, empty arrays, leading axes that do not broadcast and grid_bandwidth
+      are checked always, NaN/inf only outside jit (sphere.checks).
   """
   f, g, b = _check_pair(f, g)
   grid_bandwidth = _grid_bandwidth(b, grid_bandwidth, 4 * b)
@@ -203,6 +208,9 @@ def best_rotation(f, g, grid_bandwidth=None):
 
   Returns:
     (rotation, peak): rotation (..., 3, 3) and the correlation value at it, (...).
+
+  Raises:
+    ValueError: as so3_correlation.
   """
   f, g, b = _check_pair(f, g)
   grid_bandwidth = _grid_bandwidth(b, grid_bandwidth, 2 * b)
