@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from equivariant_embeddings.nn import pooling
+from equivariant_embeddings.sphere import checks
 
 
 class SphericalBatchNorm(nn.Module):
@@ -47,8 +48,23 @@ class SphericalBatchNorm(nn.Module):
 
     Returns:
       Real (..., 2b, 2b, C).
+
+    Raises:
+      ValueError: bad momentum or epsilon, x fails sphere.checks.spatial (shape, dtype: also under
+        jit; NaN/inf: outside jit only) or has another channel count than the layer's parameters.
     """
+    name = self.name or type(self).__name__
+    if not 0.0 <= self.momentum <= 1.0:
+      raise ValueError(f"{name}: momentum must be in [0, 1], got {self.momentum!r}")
+    if not self.epsilon > 0:
+      raise ValueError(f"{name}: epsilon must be > 0, got {self.epsilon!r}")
+    x, _ = checks.spatial(x, f"{name} input")
     channels = x.shape[-1]
+    if self.has_variable("params", "scale"):
+      expected = self.get_variable("params", "scale").shape[0]
+      if channels != expected:
+        raise ValueError(f"{name}: input has {channels} channels but the layer was initialised for "
+                         f"{expected} (shape (..., 2b, 2b, {expected}))")
     running_mean = self.variable("batch_stats", "mean", jnp.zeros, (channels,), jnp.float32)
     running_var = self.variable("batch_stats", "var", jnp.ones, (channels,), jnp.float32)
     if train:

@@ -93,15 +93,22 @@ class SphericalConv(nn.Module):
     Returns:
       Real (..., 2b_out, 2b_out, C_out), or complex (..., b_out, 2b_out−1, C_out) with
       spectral_output.
+
+    Raises:
+      ValueError: bad attributes, or x fails sphere.checks.spatial (spectral: checks.spectral): a
+        wrong shape, dtype or channel count is found also under jit, NaN/inf only outside jit.
     """
     name = self.name or type(self).__name__
+    checks.integer(self.features, f"{name}: features", minimum=1)
+    checks.integer(self.num_anchors, f"{name}: num_anchors", minimum=1)
+    if self.bandwidth is not None and (isinstance(self.bandwidth, bool) or not isinstance(
+        self.bandwidth, (int, np.integer)) or self.bandwidth < 1):
+      raise ValueError(f"{name}: bandwidth must be None or an integer >= 1, got {self.bandwidth!r}")
     if self.spectral_input:
       coeffs, b_in = checks.spectral(x, f"{name} input")
     else:
       x, b_in = checks.spatial(x, f"{name} input")
       coeffs = sphere.forward_sht(x)
-    if self.bandwidth is not None and self.bandwidth < 1:
-      raise ValueError(f"{name}: bandwidth must be None or >= 1, got {self.bandwidth}")
     b_out = self.bandwidth or b_in
     in_channels = coeffs.shape[-1]
     if self.has_variable("params", "kernel"):

@@ -61,9 +61,10 @@ def spectral_pool(x, bandwidth: int):
     Real (..., 2b', 2b', C).
   """
   x, b = checks.spatial(x)
-  if not 1 <= bandwidth <= b:
-    raise ValueError(f"spectral_pool bandwidth must be in [1, {b}] for a {2 * b}×{2 * b} grid; got "
-                     f"{bandwidth}")
+  if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, np.integer)) or not (
+      1 <= bandwidth <= b):
+    raise ValueError(f"spectral_pool bandwidth must be an integer in [1, {b}] for a {2 * b}×{2 * b} "
+                     f"grid; got {bandwidth!r}")
   return sphere.inverse_sht(spectral.resize_coefficients(sphere.forward_sht(x), bandwidth))
 
 

@@ -10,6 +10,7 @@ from equivariant_embeddings.nn import batch_norm
 from equivariant_embeddings.nn import conv
 from equivariant_embeddings.nn import pooling
 from equivariant_embeddings.nn import spectral
+from equivariant_embeddings.sphere import checks
 
 POOLING_MODES = ("spectral", "area")
 
@@ -42,10 +43,12 @@ class ResidualBlock(nn.Module):
   axis_name: Optional[str] = None
 
   def _check(self, x):
-    """Raises ValueError for an unknown pooling mode or a factor that does not fit the input."""
+    """Raises ValueError for bad features, an unknown pooling mode or a factor that does not fit x."""
+    name = self.name or type(self).__name__
+    checks.integer(self.features, f"{name}: features", minimum=1)
     if self.pooling_mode not in POOLING_MODES:
       raise ValueError(f"pooling mode must be one of {POOLING_MODES}, got {self.pooling_mode!r}")
-    factor, b_in = self.pooling, x.shape[-3] // 2
+    factor, b_in = checks.integer(self.pooling, f"{name}: pooling", minimum=1), x.shape[-3] // 2
     power_of_two = factor >= 1 and factor & (factor - 1) == 0
     if factor < 1 or b_in % factor or (self.pooling_mode == "area" and not power_of_two):
       raise ValueError(f"pooling factor {factor} must be >= 1, divide the input bandwidth {b_in} and, "
@@ -61,7 +64,12 @@ class ResidualBlock(nn.Module):
 
     Returns:
       Real (batch..., 2b_out, 2b_out, C_out), b_out = b_in / pooling.
+
+    Raises:
+      ValueError: bad attributes, or x fails sphere.checks.spatial (shape, dtype: also under jit;
+        NaN/inf: outside jit only) or does not fit the pooling factor.
     """
+    x, _ = checks.spatial(x, f"{self.name or type(self).__name__} input")
     self._check(x)
     act = activations.activation(self.activation)
     norm = lambda name: batch_norm.SphericalBatchNorm(

@@ -19,9 +19,12 @@ def resize_coefficients(coeffs, bandwidth: int):
   Returns:
     Complex (..., b', 2b'−1, C): degrees ℓ < min(b, b') kept, the others zero.
   """
+  if coeffs.ndim < 3 or coeffs.shape[-2] != 2 * coeffs.shape[-3] - 1:
+    raise ValueError(f"coeffs must have shape (..., b, 2b-1, C) indexed [ℓ, m+b-1, channel]; got "
+                     f"shape {coeffs.shape}")
   b = coeffs.shape[-3]
-  if bandwidth < 1:
-    raise ValueError(f"bandwidth must be >= 1, got {bandwidth}")
+  if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, np.integer)) or bandwidth < 1:
+    raise ValueError(f"bandwidth must be an integer >= 1, got {bandwidth!r}")
   if bandwidth <= b:
     return coeffs[..., :bandwidth, b - bandwidth : b + bandwidth - 1, :]
   pad = bandwidth - b
