@@ -20,6 +20,7 @@ from ml_collections import config_flags
 from experiments import parallel
 from experiments import stages
 from experiments import train_lib
+from experiments import train_state
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "A config file (configs/*.py).")
 _STEPS = flags.DEFINE_integer("steps", 10, "Timed steps (after the compiling one).")
@@ -31,9 +32,9 @@ def main(argv):
   config = _CONFIG.value
   stage = stages.make_stage(config)
   mesh = parallel.batch_mesh()
-  tx, schedule = train_lib.make_optimizer(config)
+  tx, schedule = train_state.make_optimizer(config)
   replicated = parallel.replicated(mesh)
-  state = train_lib.init_train_state(stage, tx, config.seed, replicated)
+  state = train_state.init_train_state(stage, tx, config.seed, replicated)
   step_fn = jax.jit(train_lib.make_train_step(stage, tx, schedule),
                     in_shardings=(replicated, parallel.batch_sharded(mesh)),
                     out_shardings=(replicated, replicated), donate_argnums=0)

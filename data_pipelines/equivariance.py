@@ -7,7 +7,7 @@ from equivariant_embeddings import sphere
 
 
 def _band_limit(x):
-  return np.asarray(sphere.inverse_sht(sphere.forward_sht(x)))
+  return np.asarray(sphere.band_limit(x))
 
 
 def equivariance_errors(mesh, rotation, bandwidth: int, channels=("distance",)) -> dict:

@@ -39,3 +39,34 @@ def restore(manager: ocp.CheckpointManager, target, step: int | None = None):
       state=ocp.args.StandardRestore(target), data=ocp.args.JsonRestore()))
   return restored.state, restored.data
 
+
+
+def restore_variables(workdir: str, step: int | None = None) -> tuple:
+  """The model variables of a checkpoint, with no optimizer or train state to rebuild.
+
+  Args:
+    workdir: a training workdir (written by experiments.train).
+    step: the checkpoint step (default: the latest).
+
+  Returns:
+    (variables, step): variables {"params": ..., other collections such as "batch_stats"} as numpy
+    arrays, ready for `model.apply`; step the checkpoint's step.
+
+  Raises:
+    ValueError: the workdir holds no checkpoint, or none for `step`.
+  """
+  manager = make_manager(workdir, 1, read_only=True)
+  try:
+    step = manager.latest_step() if step is None else step
+    if step is None:
+      raise ValueError(f"no checkpoint in {manager.directory}")
+    if step not in manager.all_steps():
+      raise ValueError(f"no checkpoint for step {step} in {manager.directory}; "
+                       f"have {sorted(manager.all_steps())}")
+    # Without a target orbax restores the saved tree as nested dicts of numpy arrays; only the
+    # "state" item is read (the optimizer state comes along and is dropped here).
+    restored = manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore()))
+  finally:
+    manager.close()
+  state = restored.state
+  return {"params": state["params"], **state["model_state"]}, step

@@ -1,65 +1,96 @@
-"""Feature maps of a trained model, rebuilt from its workdir alone (config.json + checkpoints/).
+"""Trained models for inference, rebuilt from a workdir alone (config.json + checkpoints/).
 
   extract = load_feature_extractor("/tmp/scnn", "block_3")
   targets = extract(spheres)  # (batch, 2b, 2b, C) -> (batch, 2b_k, 2b_k, C_k)
 
-The next stage (the embedding network) trains against these maps of the frozen spherical CNN Φ.
+  relative_pose = load_relative_pose("/tmp/embed")
+  rotation, confidence = relative_pose(img_a, img_b)  # (S, S) or (N, S, S[, 1]) images
+
+Loading needs no optimizer and no trainer: only the stage's model (`stages.protocol.InferenceStage`)
+and the checkpoint's variables (`checkpoints.restore_variables`).
 """
 
 import jax
 import numpy as np
 
+from equivariant_embeddings import pose
 from experiments import checkpoints
 from experiments import config_io
 from experiments import stages
-from experiments import train_lib
 
 
 def load_variables(workdir: str, step: int | None = None):
   """(stage, model variables) of the checkpoint at `step` (default: the latest) in `workdir`."""
-  config = config_io.load_config(workdir)
-  stage = stages.make_stage(config)
-  tx, _ = train_lib.make_optimizer(config)
-  target = train_lib.init_train_state(stage, tx, config.seed)
-  manager = checkpoints.make_manager(workdir, config.keep_checkpoints, read_only=True)
-  try:
-    restored = checkpoints.restore(manager, target, step)
-  finally:
-    manager.close()
-  if restored is None:
-    raise ValueError(f"no checkpoint in {manager.directory}")
-  state, _ = restored
-  return stage, {"params": state.params, **state.model_state}
+  stage = stages.make_stage(config_io.load_config(workdir), workdir)
+  variables, _ = checkpoints.restore_variables(workdir, step)
+  return stage, variables
 
 
-def load_feature_extractor(workdir: str, layer: str, step: int | None = None):
-  """A jitted function returning the feature maps of block `layer` of the model trained in `workdir`.
+def feature_function(stage, variables, layer: str):
+  """A jitted extract(x) of the stage's output `layer`, with the input checked at the boundary.
 
-  Args:
-    workdir: a training workdir (written by experiments.train).
-    layer: a feature name of the model, e.g. "block_3" (ValueError lists the valid ones).
-    step: the checkpoint step (default: the latest).
-
-  Returns:
-    extract(x): x float32 (batch, 2b, 2b, C) as in the training data -> (batch, 2b_k, 2b_k, C_k),
-    computed like in training (maps band-limited to degrees < b), batch norm in inference mode
-    (running statistics). ValueError for a wrong shape, or NaN input outside jit (`extract` may
-    also be called inside the caller's jitted code).
+  extract(x): x float32 (batch, *stage.input_shape) -> the layer's output, computed as in evaluation.
+  ValueError for an unknown layer, a wrong input shape, or NaN/inf input outside jit (`extract` may
+  also be called inside the caller's jitted code, where only the shape is checked).
   """
-  stage, variables = load_variables(workdir, step)
-  input_shape = stage.input_shape
-  _, features = jax.eval_shape(lambda v, x: stage.model.apply(v, x, train=False), variables,
-                               jax.ShapeDtypeStruct((1,) + input_shape, np.float32))
-  if layer not in features:
-    raise ValueError(f"unknown layer {layer!r}; the model has {sorted(features)}")
+  if layer not in stage.feature_names:
+    raise ValueError(f"unknown layer {layer!r}; the model has {sorted(stage.feature_names)}")
   features_fn = jax.jit(stage.features, static_argnames="layer")
+  input_shape = tuple(stage.input_shape)
 
   def extract(x):
-    if not hasattr(x, "shape") or x.ndim != 4 or tuple(x.shape[1:]) != input_shape:
-      raise ValueError(f"expected spherical maps of shape (batch, {', '.join(map(str, input_shape))})"
-                       f", got {getattr(x, 'shape', type(x))}")
+    if not hasattr(x, "shape") or x.ndim != len(input_shape) + 1 or tuple(x.shape[1:]) != input_shape:
+      raise ValueError(f"expected inputs of shape (batch, {', '.join(map(str, input_shape))}), got "
+                       f"{getattr(x, 'shape', type(x))}")
     if not isinstance(x, jax.core.Tracer) and not np.isfinite(np.asarray(x)).all():
-      raise ValueError("spherical maps contain NaN or inf values")
+      raise ValueError("inputs contain NaN or inf values")
     return features_fn(variables, x, layer=layer)
 
   return extract
+
+
+def load_feature_extractor(workdir: str, layer: str, step: int | None = None):
+  """A jitted function returning the output `layer` of the model trained in `workdir`.
+
+  Args:
+    workdir: a training workdir (written by experiments.train).
+    layer: a feature name of the model, e.g. "block_3" for the spherical CNN (ValueError lists the
+      valid ones), "embedding" for the embedding network.
+    step: the checkpoint step (default: the latest).
+
+  Returns:
+    extract(x): for the spherical CNN, x float32 (batch, 2b, 2b, C) maps as in the training data ->
+    (batch, 2b_k, 2b_k, C_k), computed like in training (maps band-limited to degrees < b), batch
+    norm in inference mode (running statistics). See `feature_function` for the checks.
+  """
+  stage, variables = load_variables(workdir, step)
+  return feature_function(stage, variables, layer)
+
+
+def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None = None,
+                       grid_bandwidth: int | None = None):
+  """`relative_pose(img_a, img_b)` with the embedding network trained in `workdir` (an embed stage).
+
+  Args:
+    workdir: an embed training workdir.
+    step: the checkpoint step (default: the latest).
+    top_k: None for the single best rotation, or the number of distinct hypotheses to return.
+    grid_bandwidth: the correlation's search grid (`pose.relative_pose`; default 2b).
+
+  Returns:
+    relative_pose(img_a, img_b) -> (rotation, confidence): images (S, S), (S, S, 1) or batches
+    (N, S, S[, 1]), float in [0, 1] (uint8 0–255 accepted); rotation (..., 3, 3) takes the object in
+    img_a to its pose in img_b, confidence (...) in [−1, 1]; with top_k, (..., k, 3, 3) and (..., k).
+    It can be jitted and vmapped inside the caller's code. See `equivariant_embeddings.pose`.
+  """
+  stage, variables = load_variables(workdir, step)
+  if stage.feature_names != ("embedding",):
+    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  embed = lambda images: stage.features(variables, images, "embedding")
+  image_size = stage.input_shape[0]
+
+  def relative_pose(img_a, img_b):
+    return pose.relative_pose(embed, img_a, img_b, image_size=image_size, top_k=top_k,
+                              grid_bandwidth=grid_bandwidth)
+
+  return relative_pose

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "curves.png"
+# The metrics with a panel in curves.png, when the records have them.
+PLOTTED = ("loss", "accuracy", "relative_error", "pose_median")
 
 
 def read_metrics(workdir: str) -> list:
@@ -73,10 +75,10 @@ def progress_line(step: int, num_steps: int, record: dict) -> str:
 
 
 def plot_metrics(records: list, path: str, title: str = "") -> None:
-  """Saves a PNG with one panel per metric (loss, accuracy...), train and evaluation curves."""
-  names = [k for k in ("loss", "accuracy") if any(k in r for r in records)]
+  """Saves a PNG with one panel per metric of PLOTTED in the records, train and evaluation curves."""
+  names = [k for k in PLOTTED if any(k in r for r in records)]
   if not names:
-    raise ValueError("no loss or accuracy records to plot")
+    raise ValueError(f"no records of {PLOTTED} to plot")
   fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
   for ax, name in zip(axes[0], names):
     for split in sorted({r["split"] for r in records}):

@@ -19,9 +19,6 @@ Workdir layout: config.json, metrics.jsonl, curves.png, checkpoints/<step>/.
 
 import os
 import time
-from typing import Any
-
-import flax
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -35,51 +32,15 @@ from experiments import batches
 from experiments import checkpoints
 from experiments import config_io
 from experiments import metrics as metrics_lib
-from experiments import optimizers
 from experiments import parallel
 from experiments import prefetch
 from experiments import stages
+from experiments import train_state as train_state_lib
+from experiments.train_state import TrainState
 
 
 class NonFiniteLossError(RuntimeError):
   """Training produced a NaN or infinite loss or gradient; the run stopped without saving it."""
-
-
-@flax.struct.dataclass
-class TrainState:
-  """Everything a checkpoint holds besides the data position.
-
-  Attributes:
-    step: int32 scalar, optimizer updates done.
-    params: the model's `params` collection.
-    opt_state: the optax state.
-    model_state: the other variable collections, e.g. {"batch_stats": ...}.
-    rng: uint32 (2,) key; step s uses fold_in(rng, s), so resuming replays the same randomness.
-  """
-  step: jax.Array
-  params: Any
-  opt_state: Any
-  model_state: Any
-  rng: jax.Array
-
-
-def make_optimizer(config) -> tuple:
-  """(optax transformation, learning-rate schedule) of `config.optimizer`."""
-  schedule = optimizers.learning_rate_schedule(config.optimizer, config.num_train_steps)
-  return optimizers.make_optimizer(config.optimizer, config.num_train_steps), schedule
-
-
-def init_train_state(stage, tx, seed: int, sharding=None) -> TrainState:
-  """The initial state (step 0) from `seed`, placed with `sharding` (e.g. replicated on a mesh)."""
-
-  def init():
-    init_rng, train_rng = jax.random.split(jax.random.PRNGKey(seed))
-    variables = dict(stage.init_variables(init_rng))
-    params = variables.pop("params")
-    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
-                      model_state=variables, rng=train_rng)
-
-  return jax.jit(init, out_shardings=sharding)()
 
 
 def make_train_step(stage, tx, schedule):
@@ -200,6 +161,9 @@ def _run_evaluation(eval_step, state, step, sources, stage, config, mesh, writer
     start = time.time()
     metrics = evaluate(eval_step, state, sources[role], stage.batch_keys, config.eval_batch_size,
                        mesh)
+    if role == "eval":
+      metrics.update(stage.evaluation_metrics(
+          jax.device_get({"params": state.params, **state.model_state})))
     if writer is not None:
       writer.write({"step": step, "split": role, **metrics})
     logging.info("step %d: %s on %s/%s (%d examples, %.1f s): %s", step, role, config.data.name,
@@ -223,6 +187,32 @@ def _open_datasets(stage) -> dict:
   return sources if jax.process_index() == 0 else stage.open_datasets()
 
 
+def is_complete(config, workdir: str) -> bool:
+  """Whether `workdir` holds the final checkpoint (step config.num_train_steps) of a run."""
+  directory = os.path.join(workdir, checkpoints.CHECKPOINT_DIR)
+  if not os.path.isdir(directory):
+    return False
+  manager = checkpoints.make_manager(workdir, 1, read_only=True)
+  try:
+    return manager.latest_step() == config.num_train_steps
+  finally:
+    manager.close()
+
+
+def _train_prerequisites(stage) -> None:
+  """Trains the stages this one depends on (each resumed, or skipped when complete)."""
+  for config, workdir in stage.prerequisites():
+    if is_complete(config, workdir):
+      logging.info("%s: using the %s model in %s", stage.config.stage, config.stage, workdir)
+      continue
+    logging.info("%s needs a trained %s model and none is named in its config: training it first "
+                 "in %s (%d steps)", stage.config.stage, config.stage, workdir,
+                 config.num_train_steps)
+    train_and_evaluate(config, workdir)
+    logging.info("%s model ready in %s; now training %s", config.stage, workdir,
+                 stage.config.stage)
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   """Trains the stage `config.stage` in `workdir` (resuming from its latest checkpoint, if any).
 
@@ -239,13 +229,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     ValueError: an invalid config or dataset.
   """
   _check_config(config)
-  if config.multihost:
+  if config.multihost and not jax.distributed.is_initialized():
     jax.distributed.initialize()
+  stage = stages.make_stage(config, workdir)
+  _train_prerequisites(stage)
   is_main = jax.process_index() == 0
   os.makedirs(workdir, exist_ok=True)
   if is_main:
     config_io.save_config(config, workdir)
-  stage = stages.make_stage(config)
   mesh = parallel.batch_mesh()
   parallel.local_batch_size(config.eval_batch_size, mesh)  # validates divisibility early
   sources = _open_datasets(stage)
@@ -256,9 +247,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
                config.stage, len(sources["train"]), len(sources["eval"]), mesh.devices.size,
                jax.process_count(), config.batch_size)
 
-  tx, schedule = make_optimizer(config)
+  tx, schedule = train_state_lib.make_optimizer(config)
   replicated = parallel.replicated(mesh)
-  state = init_train_state(stage, tx, config.seed, replicated)
+  state = train_state_lib.init_train_state(stage, tx, config.seed, replicated)
   logging.info("%d parameters", sum(x.size for x in jax.tree.leaves(state.params)))
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
   writer = metrics_lib.MetricsWriter(workdir, enabled=is_main)

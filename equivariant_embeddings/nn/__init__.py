@@ -6,6 +6,9 @@ Spatial arrays are (..., 2b, 2b, C) on the Driscoll–Healy grid, spectral ones 
 from equivariant_embeddings.nn.activations import activation
 from equivariant_embeddings.nn.batch_norm import SphericalBatchNorm
 from equivariant_embeddings.nn.conv import SphericalConv
+from equivariant_embeddings.nn.embedding import EmbeddingNet
+from equivariant_embeddings.nn.embedding import ImageEncoder
+from equivariant_embeddings.nn.embedding import SphericalDecoder
 from equivariant_embeddings.nn.pooling import area_pool
 from equivariant_embeddings.nn.pooling import degree_norms
 from equivariant_embeddings.nn.pooling import global_average
@@ -14,3 +17,4 @@ from equivariant_embeddings.nn.residual import ResidualBlock
 from equivariant_embeddings.nn.spectral import resize_coefficients
 from equivariant_embeddings.nn.spherical_cnn import SphericalCNN
 from equivariant_embeddings.nn.spherical_cnn import block_name
+from equivariant_embeddings.nn.spherical_padding import spherical_pad

@@ -14,10 +14,12 @@ from equivariant_embeddings.sphere.rotations import euler_to_matrix
 from equivariant_embeddings.sphere.rotations import matrix_to_euler
 from equivariant_embeddings.sphere.rotations import random_rotations
 from equivariant_embeddings.sphere.rotations import rotation_angle_deg
+from equivariant_embeddings.sphere.sht import band_limit
 from equivariant_embeddings.sphere.sht import forward_sht
 from equivariant_embeddings.sphere.sht import inverse_sht
 from equivariant_embeddings.sphere.so3 import best_rotation
 from equivariant_embeddings.sphere.so3 import so3_correlation
+from equivariant_embeddings.sphere.so3 import top_rotations
 from equivariant_embeddings.sphere.wigner import wigner_D
 from equivariant_embeddings.sphere.wigner import wigner_d
 from equivariant_embeddings.sphere.wigner import wigner_delta

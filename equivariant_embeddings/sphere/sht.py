@@ -229,3 +229,12 @@ def inverse_sht(coeffs):
   """
   coeffs, _ = checks.spectral(coeffs)
   return _inverse_sht(coeffs)
+
+
+def band_limit(x):
+  """The degree < b part of real functions x (..., 2b, 2b, C) on their own grid (an SHT round trip).
+
+  Ray-cast maps and network outputs have content above the grid's bandwidth; rotations, correlations
+  and the spherical CNN are exact only for their band-limited part.
+  """
+  return inverse_sht(forward_sht(x))

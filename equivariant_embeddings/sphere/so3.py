@@ -175,15 +175,12 @@ def _newton_ascent(spectrum, angles, max_step):
 _POLE_SHIFT = rotations.euler_to_matrix(0.0, np.pi / 2, 0.0)
 
 
-@functools.partial(jax.jit, static_argnames="n_grid")
-def _best_rotation(f, g, n_grid):
-  f_coeffs, g_coeffs = sht.forward_sht(f), sht.forward_sht(g)
-  spectrum = correlation_spectrum(f_coeffs, g_coeffs)
-  values = _evaluate_on_grid(spectrum, n_grid)
-  flat = jnp.argmax(values.reshape(*values.shape[:-3], -1), axis=-1)
-  spacing = 2 * np.pi / n_grid
-  start = jnp.stack(jnp.unravel_index(flat, (n_grid,) * 3), axis=-1).astype(f.dtype) * spacing
-  shift = jnp.asarray(_POLE_SHIFT, f.dtype)
+def _refine(f_coeffs, g_coeffs, spectrum, start, spacing):
+  """Newton-refined maxima of C from Euler angles start (..., 3): (rotation (..., 3, 3), peak (...)).
+
+  f_coeffs, g_coeffs and spectrum carry the leading axes of start (or broadcast against them).
+  """
+  shift = jnp.asarray(_POLE_SHIFT, start.dtype)
   near_pole = jnp.abs(jnp.sin(start[..., 1])) < np.sqrt(0.5)
   shifted_spectrum = correlation_spectrum(rotate.rotate_coefficients(f_coeffs, shift), g_coeffs)
   spectrum = jnp.where(near_pole[..., None, None, None], shifted_spectrum, spectrum)
@@ -193,6 +190,21 @@ def _best_rotation(f, g, n_grid):
   peak, _, _ = _value_gradient_hessian(spectrum, angles)
   rotation = rotations.euler_to_matrix(angles[..., 0], angles[..., 1], angles[..., 2])
   return jnp.where(near_pole[..., None, None], rotation @ shift, rotation), peak
+
+
+def _grid_angles(flat_index, n_grid, dtype):
+  """Euler angles (..., 3) of flat indices into the (n_grid,)*3 correlation grid."""
+  indices = jnp.stack(jnp.unravel_index(flat_index, (n_grid,) * 3), axis=-1)
+  return indices.astype(dtype) * (2 * np.pi / n_grid)
+
+
+@functools.partial(jax.jit, static_argnames="n_grid")
+def _best_rotation(f, g, n_grid):
+  f_coeffs, g_coeffs = sht.forward_sht(f), sht.forward_sht(g)
+  spectrum = correlation_spectrum(f_coeffs, g_coeffs)
+  values = _evaluate_on_grid(spectrum, n_grid)
+  start = _grid_angles(jnp.argmax(values.reshape(*values.shape[:-3], -1), axis=-1), n_grid, f.dtype)
+  return _refine(f_coeffs, g_coeffs, spectrum, start, 2 * np.pi / n_grid)
 
 
 def best_rotation(f, g, grid_bandwidth=None):
@@ -215,3 +227,85 @@ def best_rotation(f, g, grid_bandwidth=None):
   f, g, b = _check_pair(f, g)
   grid_bandwidth = _grid_bandwidth(b, grid_bandwidth, 2 * b)
   return _best_rotation(f, g, 2 * grid_bandwidth)
+
+
+def _local_maxima(values):
+  """values where they are >= their 26 neighbours on the periodic Euler grid, else −inf."""
+  is_max = jnp.ones(values.shape, bool)
+  for da in (-1, 0, 1):
+    for dj in (-1, 0, 1):
+      for dc in (-1, 0, 1):
+        if da or dj or dc:
+          neighbour = jnp.roll(values, (da, dj, dc), axis=(-3, -2, -1))
+          is_max &= values >= neighbour
+  return jnp.where(is_max, values, -jnp.inf)
+
+
+def _distinct_first(rotation, score, k, min_separation_deg):
+  """Indices of the first k candidates (in order) more than min_separation_deg from every earlier
+  kept one; with fewer than k such, the rest point at candidate 0 and are flagged False.
+
+  rotation (..., M, 3, 3), score (..., M) sorted descending. Returns (indices (..., k), valid (..., k)).
+  """
+  m = rotation.shape[-3]
+  angle = rotations.rotation_angle_deg(rotation[..., :, None, :, :], rotation[..., None, :, :, :])
+
+  def keep_next(i, kept):
+    clash = jnp.any(kept & (angle[..., i, :] <= min_separation_deg) & (jnp.arange(m) < i), axis=-1)
+    return kept.at[..., i].set(~clash & jnp.isfinite(score[..., i]))
+
+  kept = jax.lax.fori_loop(0, m, keep_next, jnp.zeros(score.shape, bool))
+  # Kept candidates first, in their order; the sort is stable.
+  order = jnp.argsort(~kept, axis=-1, stable=True)[..., :k]
+  valid = jnp.take_along_axis(kept, order, axis=-1)
+  return jnp.where(valid, order, 0), valid
+
+
+@functools.partial(jax.jit, static_argnames=("n_grid", "k", "min_separation_deg"))
+def _top_rotations(f, g, n_grid, k, min_separation_deg):
+  f_coeffs, g_coeffs = sht.forward_sht(f), sht.forward_sht(g)
+  spectrum = correlation_spectrum(f_coeffs, g_coeffs)
+  maxima = _local_maxima(_evaluate_on_grid(spectrum, n_grid))
+  # Every rotation appears twice on the grid (β covers [0, 2π)), so twice the candidates, and more
+  # again for maxima that refine onto the same peak.
+  candidates = min(4 * k, n_grid**3)
+  score, flat = jax.lax.top_k(maxima.reshape(*maxima.shape[:-3], -1), candidates)
+  start = _grid_angles(flat, n_grid, f.dtype)
+  expand = lambda x: x[..., None, :, :, :]
+  rotation, peak = _refine(expand(f_coeffs), expand(g_coeffs), expand(spectrum), start,
+                           2 * np.pi / n_grid)
+  peak = jnp.where(jnp.isfinite(score), peak, -jnp.inf)
+  order = jnp.argsort(-peak, axis=-1)
+  rotation = jnp.take_along_axis(rotation, order[..., None, None], axis=-3)
+  peak = jnp.take_along_axis(peak, order, axis=-1)
+  chosen, valid = _distinct_first(rotation, peak, k, min_separation_deg)
+  rotation = jnp.take_along_axis(rotation, chosen[..., None, None], axis=-3)
+  peak = jnp.where(valid, jnp.take_along_axis(peak, chosen, axis=-1), -jnp.inf)
+  return rotation, peak
+
+
+def top_rotations(f, g, k: int, min_separation_deg: float | None = None, grid_bandwidth=None):
+  """The k best distinct local maxima of C(R) = Σ_c ⟨R·f_c, g_c⟩, each refined like best_rotation.
+
+  For objects with symmetries the correlation has several near-equal peaks (a chair seen from the
+  front and the back); the runners-up are the hypotheses a caller can check otherwise.
+
+  Args:
+    f, g: real (..., 2b, 2b, C) band-limited functions; leading axes broadcast.
+    k: number of hypotheses (≥ 1).
+    min_separation_deg: hypotheses are more than this apart (rotation angle between them); default
+      two spacings of the search grid.
+    grid_bandwidth: the search grid has 2·grid_bandwidth points per Euler angle; ≥ b; default 2b.
+
+  Returns:
+    (rotations (..., k, 3, 3), peaks (..., k)), best first. When C has fewer than k such maxima, the
+    remaining entries repeat the best rotation with peak −inf.
+  """
+  f, g, b = _check_pair(f, g)
+  k = checks.integer(k, "k", minimum=1)
+  grid_bandwidth = _grid_bandwidth(b, grid_bandwidth, 2 * b)
+  if min_separation_deg is None:
+    min_separation_deg = 2 * 180.0 / grid_bandwidth
+  if not min_separation_deg >= 0:
+    raise ValueError(f"min_separation_deg must be >= 0, got {min_separation_deg}")
+  return _top_rotations(f, g, 2 * grid_bandwidth, k, float(min_separation_deg))

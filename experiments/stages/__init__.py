@@ -1,23 +1,26 @@
 """Training stages: what the generic trainer (`train_lib`) trains, chosen by `config.stage`.
 
-A stage is built from the config and provides
-  model:            a Flax linen module,
-  batch_keys:       the example keys fed to the devices (e.g. ("sphere", "label")),
-  open_datasets():  {"train": source, "eval": source}, random-access sources (`len`, `[i]`) of dicts,
-  init_variables(rng) -> the model's variables ({"params": ..., other collections}),
-  per_example_losses(variables, batch, rng, train) -> (losses (batch,), {metric: (batch,)},
-                    updated non-parameter collections, e.g. {"batch_stats": ...}, when train).
-The trainer owns the optimizer, sharding, checkpoints, metrics and evaluation; later stages (embedding,
-synthesis, pose regression) add a class here and a config naming it.
+Each stage follows `protocol.TrainingStage` (model, input shape, named features; data, per-example
+losses, extra evaluation metrics). The trainer owns the optimizer, sharding, checkpoints, metrics
+and evaluation; inference code (experiments.export) needs only `protocol.InferenceStage`.
 """
 
+from experiments.stages.embed import EmbedStage
+from experiments.stages.protocol import InferenceStage, TrainingStage
 from experiments.stages.spherical_cnn import SphericalCNNStage
 
-STAGES = {"spherical_cnn": SphericalCNNStage}
+STAGES = {"spherical_cnn": SphericalCNNStage, "embed": EmbedStage}
 
 
-def make_stage(config):
-  """The stage named by `config.stage`, built from `config`."""
+def make_stage(config, workdir: str | None = None):
+  """The stage named by `config.stage`, built from `config`.
+
+  Args:
+    config: a stage config (configs/*.py, or a workdir's config.json).
+    workdir: the stage's training workdir; stages that depend on an earlier one (embed on the
+      spherical CNN) keep there what they derive from it (and, when the config names none, the
+      earlier stage's own workdir). Not needed by stages without dependencies.
+  """
   if config.stage not in STAGES:
     raise ValueError(f"config.stage must be one of {sorted(STAGES)}, got {config.stage!r}")
-  return STAGES[config.stage](config)
+  return STAGES[config.stage](config, workdir)

@@ -4,16 +4,17 @@ import jax
 import jax.numpy as jnp
 import optax
 
-import data_pipelines
 from equivariant_embeddings import sphere
 from equivariant_embeddings.nn import SphericalCNN
+from equivariant_embeddings.nn import block_name
+from experiments.stages import datasets
 
 
 class SphericalCNNStage:
   """Cross-entropy classification of `sphere` (batch, 2b, 2b, C) maps into `label`s.
 
-  The model sees band-limited maps (degrees < b; `band_limit`), in training, evaluation and feature
-  export alike: ray-cast maps have jumps at silhouettes that alias on the grid, the network is
+  The model sees band-limited maps (degrees < b; `sphere.band_limit`), in training, evaluation and
+  feature export alike: ray-cast maps have jumps at silhouettes that alias on the grid, the network is
   exactly equivariant only for band-limited input (its first residual shortcut is spatial), and
   the training augmentation below yields band-limited maps. Training maps are rotated on the device
   by a fresh uniformly random rotation per example and step (`config.augment_rotations`; exact for
@@ -23,7 +24,8 @@ class SphericalCNNStage:
 
   batch_keys = ("sphere", "label")
 
-  def __init__(self, config):
+  def __init__(self, config, workdir=None):
+    del workdir  # nothing derived from other stages
     self.config = config
     # Off for configs saved before these fields existed (older workdirs still export).
     self.label_smoothing = config.get("label_smoothing", 0.0)
@@ -34,34 +36,24 @@ class SphericalCNNStage:
     self.model = SphericalCNN(num_classes=config.num_classes, **config.model)
     bandwidth = config.data.builder.bandwidth
     self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
+    self.feature_names = tuple(block_name(i) for i in range(len(config.model.block_features)))
 
   def open_split(self, split: str):
-    """The configured dataset's `split` (a TFDS split expression) from `data_pipelines.load_dataset`,
-    built on first use."""
-    data = self.config.data
-    kwargs = dict(data.builder)
-    if data.mesh_dir:
-      kwargs["mesh_dir"] = data.mesh_dir
-    return data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
-                                       num_workers=data.num_workers, **kwargs)
+    """The configured dataset's `split` (a TFDS split expression), built on first use."""
+    return datasets.open_split(self.config.data, split)
 
   def open_datasets(self) -> dict:
-    """{"train", "eval", and "test" if configured: source} (`open_split`), checked against the
-    config."""
-    data = self.config.data
-    roles = (("train", data.train_split), ("eval", data.eval_split), ("test", data.test_split))
-    sources = {role: self.open_split(split) for role, split in roles if split}
+    """{"train", "eval", and "test" if configured: source}, checked against the config."""
+    sources = datasets.open_roles(self.config.data, self.input_shape)
     for role, source in sources.items():
-      if not len(source):
-        raise ValueError(f"the {role} split {dict(roles)[role]!r} of {data.name} is empty")
       if len(source.class_names) != self.config.num_classes:
         raise ValueError(f"config.num_classes = {self.config.num_classes} but the {role} split of "
-                         f"{data.name} has {len(source.class_names)} classes {source.class_names}")
-      shape = source[0]["sphere"].shape
-      if shape != self.input_shape:
-        raise ValueError(f"{data.name}/{role} spheres have shape {shape}, the config expects "
-                         f"{self.input_shape}")
+                         f"{self.config.data.name} has {len(source.class_names)} classes "
+                         f"{source.class_names}")
     return sources
+
+  def prerequisites(self) -> list:
+    return []  # the first stage
 
   def init_variables(self, rng):
     return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
@@ -79,7 +71,7 @@ class SphericalCNNStage:
       if self.config.augment_rotations:
         x = sphere.rotate_spherical(x, sphere.random_rotations(rotation_rng, x.shape[0]))
       else:
-        x = band_limit(x)
+        x = sphere.band_limit(x)
       if self.label_smoothing:
         labels = optax.smooth_labels(labels, self.label_smoothing)
       if self.mixup_alpha:
@@ -95,12 +87,16 @@ class SphericalCNNStage:
   def features(self, variables, x, layer: str):
     """The feature maps of block `layer` (batch, 2b_k, 2b_k, C_k) for maps x (batch, 2b, 2b, C),
     band-limited as in training, batch norm in inference mode."""
-    _, features = self.model.apply(variables, band_limit(x), train=False)
+    _, features = self.model.apply(variables, sphere.band_limit(x), train=False)
     return features[layer]
+
+  def evaluation_metrics(self, variables) -> dict:
+    del variables  # accuracy and loss are per-example averages already
+    return {}
 
   def logits(self, variables, x):
     """Class logits (batch, num_classes) for maps x (batch, 2b, 2b, C), as in evaluation."""
-    logits, _ = self.model.apply(variables, band_limit(x), train=False)
+    logits, _ = self.model.apply(variables, sphere.band_limit(x), train=False)
     return logits
 
 
@@ -131,8 +127,3 @@ def mixup(rng, x, labels, alpha: float):
     return w * a + (1.0 - w) * a[partner]
 
   return blend(x), blend(labels)
-
-
-def band_limit(x):
-  """The degree < b part of maps x (..., 2b, 2b, C) on their own grid (an SHT round trip)."""
-  return sphere.inverse_sht(sphere.forward_sht(x))

@@ -18,7 +18,8 @@ CONFIG_FILES = sorted(p for p in glob.glob(os.path.join(CONFIG_DIR, "*.py"))
 
 def test_configs_are_found():
   names = {os.path.basename(p) for p in CONFIG_FILES}
-  assert {"spherical_cnn.py", "spherical_cnn_synthetic.py", "spherical_cnn_tiny.py"} <= names
+  assert {"spherical_cnn.py", "spherical_cnn_synthetic.py", "spherical_cnn_tiny.py", "embed.py",
+          "embed_synthetic.py", "embed_tiny.py"} <= names
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=os.path.basename)
@@ -36,8 +37,28 @@ def test_config_builds_its_model(path):
   config = module.get_config()
   stage = stages.make_stage(config)
   variables = jax.eval_shape(stage.init_variables, jax.random.PRNGKey(0))
-  logits, features = jax.eval_shape(
-      lambda v, x: stage.model.apply(v, x, train=False), variables,
-      jax.ShapeDtypeStruct((2,) + stage.input_shape, "float32"))
-  assert logits.shape == (2, config.num_classes)
-  assert features
+  inputs = jax.ShapeDtypeStruct((2,) + stage.input_shape, "float32")
+  if config.stage == "spherical_cnn":
+    logits, features = jax.eval_shape(
+        lambda v, x: stage.model.apply(v, x, train=False), variables, inputs)
+    assert logits.shape == (2, config.num_classes)
+    assert features
+  else:
+    # E's output grid and channels are those of Φ's target layer (shape inference on config.phi).
+    phi = stages.make_stage(config.phi)
+    phi_variables = jax.eval_shape(phi.init_variables, jax.random.PRNGKey(0))
+    target = jax.eval_shape(lambda v, x: phi.features(v, x, config.target_layer), phi_variables,
+                            jax.ShapeDtypeStruct((2,) + phi.input_shape, "float32"))
+    embedding = jax.eval_shape(lambda v, x: stage.features(v, x, "embedding"), variables, inputs)
+    assert embedding.shape == target.shape
+
+
+def test_embed_config_sizes():
+  from configs import embed  # pylint: disable=g-import-not-at-top
+  laptop, paper = embed.get_config(), embed.get_config("paper")
+  count = lambda config: sum(x.size for x in jax.tree.leaves(jax.eval_shape(
+      stages.make_stage(config).init_variables, jax.random.PRNGKey(0))["params"]))
+  assert 14e6 < count(paper) < 18e6  # the authors' network is about 17M parameters
+  assert count(laptop) < 1e6
+  with pytest.raises(ValueError, match="size must be one of"):
+    embed.get_config("huge")

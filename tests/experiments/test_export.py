@@ -51,7 +51,7 @@ def test_bad_requests_raise(trained, tmp_path):
     export.load_feature_extractor(workdir, "block_9")
   extract = export.load_feature_extractor(workdir, "block_0")
   assert extract(np.zeros((2, 16, 16, 1), np.float32)).shape == (2, 16, 16, 4)
-  with pytest.raises(ValueError, match=r"expected spherical maps of shape \(batch, 16, 16, 1\)"):
+  with pytest.raises(ValueError, match=r"expected inputs of shape \(batch, 16, 16, 1\)"):
     extract(np.zeros((2, 32, 32, 1), np.float32))
   with pytest.raises(ValueError, match="NaN or inf"):
     extract(np.full((1, 16, 16, 1), np.nan, np.float32))

@@ -1,0 +1,76 @@
+r"""The embedding network E on ModelNet10 (bed, chair, sofa, toilet): views → Φ's block_3 maps.
+
+  python -m experiments.train --config=configs/embed.py --workdir=/tmp/embed           # laptop size
+  python -m experiments.train --config=configs/embed.py:paper --workdir=/tmp/embed_gpu  # accelerators
+
+With no Φ named (config.phi_workdir) it first trains the spherical CNN of configs/spherical_cnn.py in
+<workdir>/spherical_cnn (~20 min on a 2-core CPU; reused when complete). "laptop" is a ~0.75M
+parameter network for CPUs; "paper" the authors' size (~15M parameters, batch 16, 200k steps as in
+the paper; ~5 images/s on 2 CPU cores). Meshes come from ../shared/data/modelnet10.
+"""
+
+import ml_collections
+
+from configs import spherical_cnn
+
+SIZES = ("laptop", "paper")
+
+
+def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
+  if size not in SIZES:
+    raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+  paper = size == "paper"
+  config = ml_collections.ConfigDict()
+  config.stage = "embed"  # experiments.stages name: regress Φ's feature maps from single views
+  config.seed = 0  # initialisation and shuffling derive from it
+  config.multihost = False  # call jax.distributed.initialize() first (multi-host TPU/GPU)
+  config.phi_workdir = ""  # a trained Φ's workdir; "": train config.phi in <workdir>/spherical_cnn
+  config.phi = spherical_cnn.get_config()  # Φ's config, when it is trained here
+  config.target_layer = "block_3"  # Φ's block whose maps E regresses: (16, 16, 64) at b = 32
+  config.target_statistics_examples = 1024  # training examples that set the per-channel normalisation
+  config.huber_delta = 1.0  # breakpoint of the area-weighted Huber loss (targets are normalised)
+  config.pose_eval_pairs = 64  # validation pairs whose relative-pose error each evaluation reports
+
+  config.data = ml_collections.ConfigDict()  # which dataset, and how it is built
+  config.data.name = "modelnet"  # data_pipelines.load_dataset name
+  config.data.mesh_dir = config.phi.data.mesh_dir  # ../shared/data/modelnet10
+  config.data.data_dir = ""  # where TFDS builds and keeps the dataset ("": ~/tensorflow_datasets)
+  config.data.num_workers = 0  # processes building the dataset (0: one per core)
+  config.data.train_split = "train"  # split trained on
+  config.data.eval_split = "validation"  # evaluated every eval_every_steps (1 in 8 training meshes)
+  config.data.test_split = "test"  # evaluated once, after the last step ("": never)
+  config.data.builder = ml_collections.ConfigDict()  # options of the TFDS builder config
+  config.data.builder.variant = "modelnet10"  # class list of the builder
+  config.data.builder.categories = ("bed", "chair", "sofa", "toilet")  # the paper's pose classes
+  config.data.builder.bandwidth = 32  # b of the maps Φ reads: (64, 64, C)
+  config.data.builder.image_size = 64  # S: views are (64, 64, 1)
+  config.data.builder.channels = config.phi.data.builder.channels  # must be those Φ reads
+  config.data.builder.rotation_mode = "3dof"  # views of uniformly rotated meshes (SO(3))
+  config.data.builder.views_per_mesh = 8  # rotations per training mesh: more = more variety
+  config.data.builder.scale_range = (0.8, 1.25)  # random anisotropic scaling (the paper's; train)
+  config.data.builder.surface_dropout = 0.0  # no damaged-mesh views (Φ needed them, E does not)
+
+  config.model = ml_collections.ConfigDict()  # EmbeddingNet(grid, channels from Φ, **config.model)
+  config.model.width = 64 if paper else 16  # channels of the stem; the encoder doubles them
+  config.model.max_width = 256 if paper else 64  # channel cap (and the decoder's 4x4 channels)
+  config.model.code_size = 1024 if paper else 256  # the 1x1 code between image and sphere
+  config.model.blocks_per_stage = 2 if paper else 1  # residual blocks per resolution
+  config.model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
+
+  config.optimizer = ml_collections.ConfigDict()  # optax Adam and its learning-rate schedule
+  config.optimizer.learning_rate = 1e-3  # peak learning rate of Adam
+  config.optimizer.schedule = "warmup_cosine"  # "constant", "warmup_cosine" or "step"
+  config.optimizer.warmup_steps = 500  # linear warm-up steps ("warmup_cosine")
+  config.optimizer.decay_steps = ()  # steps where "step" multiplies the rate by decay_factor
+  config.optimizer.decay_factor = 0.1  # the "step" schedule's factor
+  config.optimizer.weight_decay = 0.0  # decoupled weight decay (AdamW) if > 0
+  config.optimizer.grad_clip_norm = 1.0  # clip the global gradient norm to this if > 0
+
+  config.batch_size = 16 if paper else 32  # global batch (a multiple of the device count)
+  config.eval_batch_size = 64  # global evaluation batch (the split's end is padded and masked)
+  config.num_train_steps = 200_000 if paper else 20_000  # optimizer steps in total
+  config.log_every_steps = 100  # console line + metrics.jsonl record every this many steps
+  config.checkpoint_every_steps = 1000  # orbax checkpoint every this many steps (and at the end)
+  config.keep_checkpoints = 3  # the last this many checkpoints are kept
+  config.eval_every_steps = 10_000 if paper else 1000  # validation loss and pose error (0: at end)
+  return config

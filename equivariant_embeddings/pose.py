@@ -1,0 +1,143 @@
+"""Relative pose from equivariant embeddings: the public entry points (DESIGN.md §1, §3.5).
+
+An embedding E maps a view of an object to spherical maps that rotate with it: E(view of R·M) ≈
+R·E(view of M). The relative pose of two views is then the rotation R maximising the SO(3)
+correlation Σ_c ⟨R·E(a)_c, E(b)_c⟩ (`sphere.best_rotation`: exact correlation on a grid, Newton
+refinement on its trigonometric polynomial); it takes the object in view a to its pose in view b,
+R_b R_aᵀ for object rotations R_a, R_b (DESIGN.md §3.3).
+
+The confidence of an estimate is the correlation peak divided by the norms of the two embeddings'
+band-limited parts: the cosine between R·E(a) and E(b), at most 1 by Cauchy–Schwarz (1 when one is
+exactly the rotated other).
+
+Checks: shapes and dtypes are checked always (also at trace time under jit and vmap); NaN/inf and
+the pixel range only on concrete arrays, i.e. outside jit.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from equivariant_embeddings import sphere
+
+ACCURACY_THRESHOLDS_DEG = (15.0, 30.0)
+
+
+def prepare_images(images, image_size: int, name: str = "images"):
+  """Checks views and brings them to the embedding network's input layout.
+
+  Args:
+    images: (S, S), (S, S, 1), (N, S, S) or (N, S, S, 1); float in [0, 1] (as the builders render
+      them) or uint8 in 0–255. S = image_size.
+    image_size: S.
+    name: the argument's name in error messages.
+
+  Returns:
+    (float32 (N, S, S, 1), batched): N = 1 and batched False for a single image.
+
+  Raises:
+    ValueError: another shape, a bool/int/complex dtype other than uint8, NaN/inf, or float pixels
+      outside [0, 1] (values are checked outside jit only).
+  """
+  if not hasattr(images, "shape") or not hasattr(images, "dtype"):
+    images = np.asarray(images)
+  shape, s = tuple(images.shape), image_size
+  if shape in ((s, s), (s, s, 1)):
+    batched = False
+  elif len(shape) in (3, 4) and shape[1:3] == (s, s) and shape[3:] in ((), (1,)):
+    batched = True
+  else:
+    raise ValueError(f"{name} must be one grayscale view (S, S) or (S, S, 1), or a batch (N, S, S) "
+                     f"or (N, S, S, 1), with S = {s}; got shape {shape}")
+  dtype = jnp.dtype(images.dtype)
+  if dtype == jnp.uint8:
+    images = jnp.asarray(images, jnp.float32) / 255.0
+  elif jnp.issubdtype(dtype, jnp.floating):
+    images = jnp.asarray(images, jnp.float32)
+  else:
+    raise ValueError(f"{name} must be float in [0, 1] or uint8 in 0–255; got dtype {dtype}")
+  if not isinstance(images, jax.core.Tracer):
+    values = np.asarray(images)
+    if not np.isfinite(values).all():
+      raise ValueError(f"{name} contain NaN or inf pixels")
+    if values.size and (values.min() < 0.0 or values.max() > 1.0):
+      raise ValueError(f"{name} must lie in [0, 1] (or be uint8 0–255); got values from "
+                       f"{values.min():g} to {values.max():g}")
+  return images.reshape((-1, s, s, 1)), batched
+
+
+def embedding_norms(maps):
+  """‖f‖ of the band-limited part of maps (..., 2b, 2b, C), summed over channels: (...)."""
+  coeffs = sphere.forward_sht(maps)
+  return jnp.sqrt(jnp.sum(jnp.abs(coeffs) ** 2, axis=(-3, -2, -1)))
+
+
+def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None):
+  """The rotation R with R·f ≈ g, and its confidence.
+
+  Args:
+    f, g: real (..., 2b, 2b, C) spherical maps (embeddings, or features of spherical maps);
+      leading axes broadcast.
+    top_k: None for the best rotation; k for the k best distinct local maxima
+      (`sphere.top_rotations`).
+    grid_bandwidth: the search grid (2·grid_bandwidth points per Euler angle; default 2b).
+
+  Returns:
+    (rotation (..., 3, 3), confidence (...)) or, with top_k, ((..., k, 3, 3), (..., k)). The
+    confidence is peak / (‖f‖ ‖g‖) in [−1, 1]; missing hypotheses (fewer than k maxima) have −inf.
+  """
+  if top_k is None:
+    rotation, peak = sphere.best_rotation(f, g, grid_bandwidth)
+  else:
+    rotation, peak = sphere.top_rotations(f, g, top_k, grid_bandwidth=grid_bandwidth)
+  norms = embedding_norms(f) * embedding_norms(g)
+  if top_k is not None:
+    norms = norms[..., None]
+  return rotation, peak / jnp.maximum(norms, jnp.finfo(norms.dtype).tiny)
+
+
+def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = None,
+                  grid_bandwidth: int | None = None):
+  """The rotation that takes the object in img_a to its pose in img_b, from its embeddings.
+
+  Args:
+    embed: a function from views (N, S, S, 1) float32 to embeddings (N, 2b, 2b, C), e.g. a trained
+      embedding network in inference mode (`experiments.export.load_relative_pose` binds one).
+    img_a, img_b: single views (S, S) / (S, S, 1) or batches (N, S, S[, 1]), float in [0, 1] or
+      uint8 0–255 (`prepare_images`). A single view against a batch is paired with every view of
+      it; two batches need the same N.
+    image_size: S, the embedding network's input size.
+    top_k: None for the best rotation, or the number of distinct hypotheses (symmetric objects
+      can have their best match 180° away from the truth).
+    grid_bandwidth: the correlation's search grid (default 2b of the embeddings).
+
+  Returns:
+    (rotation, confidence): (3, 3) and () for two single views, (N, 3, 3) and (N,) otherwise;
+    with top_k an extra axis of length k before the matrix axes, best first. rotation ≈ R_b R_aᵀ.
+  """
+  a, batched_a = prepare_images(img_a, image_size, "img_a")
+  b, batched_b = prepare_images(img_b, image_size, "img_b")
+  if batched_a and batched_b and a.shape[0] != b.shape[0]:
+    raise ValueError(f"img_a and img_b are batches of different sizes, {a.shape[0]} and "
+                     f"{b.shape[0]}: pass batches of the same size, or a single view for either")
+  embeddings = embed(jnp.concatenate([a, b]))
+  if embeddings.ndim != 4 or embeddings.shape[0] != a.shape[0] + b.shape[0]:
+    raise ValueError(f"embed must map (N, S, S, 1) views to (N, 2b, 2b, C) maps; got "
+                     f"{embeddings.shape} for {a.shape[0] + b.shape[0]} views")
+  rotation, confidence = align(embeddings[:a.shape[0]], embeddings[a.shape[0]:], top_k,
+                               grid_bandwidth)
+  if not (batched_a or batched_b):
+    return rotation[0], confidence[0]
+  return rotation, confidence
+
+
+def error_summary(errors_deg, thresholds=ACCURACY_THRESHOLDS_DEG) -> dict:
+  """The paper's pose metrics of angular errors (N,) in degrees: {"median": °, "acc@15": fraction
+  at most 15°, "acc@30": ..., "count": N}; NaN median for no errors."""
+  errors = np.asarray(errors_deg, np.float64).reshape(-1)
+  summary = {"median": float(np.median(errors)) if errors.size else float("nan"),
+             "count": int(errors.size)}
+  for threshold in thresholds:
+    summary[f"acc@{threshold:g}"] = float(np.mean(errors <= threshold)) if errors.size else float(
+        "nan")
+  return summary

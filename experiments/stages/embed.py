@@ -1,0 +1,256 @@
+"""The embed stage: regress the frozen spherical CNN Φ's feature maps from single views (DESIGN.md §1).
+
+Each example holds a rendered view and the spherical map of the same rotated mesh. The target is
+Φ_k(map): the feature maps of block k (`config.target_layer`) of a trained spherical CNN, computed as
+Φ was trained (band-limited input, inference batch norm) inside the train step, normalised per
+channel. The embedding network E (`nn.EmbeddingNet`) learns to predict it from the view with an
+area-weighted Huber loss. Φ's variables are constants of the step: not trained, not in E's
+checkpoints.
+
+Φ comes from `config.phi_workdir`; when that is empty the trainer first trains one with the config
+`config.phi` in `<workdir>/spherical_cnn` (or reuses it when it is complete). E's workdir keeps
+`targets.json`: which Φ workdir, step and layer it regresses, the target grid and channels, and the
+per-channel mean and standard deviation that normalise the targets (from training examples).
+"""
+
+import functools
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import logging
+
+from equivariant_embeddings import losses
+from equivariant_embeddings import pose
+from equivariant_embeddings import sphere
+from equivariant_embeddings.nn import EmbeddingNet
+from experiments import checkpoints
+from experiments import config_io
+from experiments.stages import datasets
+from experiments.stages.spherical_cnn import SphericalCNNStage
+
+TARGETS_FILE = "targets.json"
+PHI_SUBDIR = "spherical_cnn"
+EMBEDDING = "embedding"
+
+
+def phi_workdir(config, workdir: str | None) -> str:
+  """The Φ workdir of an embed config: config.phi_workdir, else <workdir>/spherical_cnn."""
+  if config.phi_workdir:
+    return config.phi_workdir
+  if workdir is None:
+    raise ValueError("config.phi_workdir is empty and no embed workdir was given to hold Φ")
+  return os.path.join(workdir, PHI_SUBDIR)
+
+
+def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
+  """Area-weighted per-channel mean and standard deviation of maps (N, 2b, 2b, C): two (C,) float64.
+
+  A channel with no spread (e.g. a ReLU that never fires) gets standard deviation 1, so it is
+  only centred.
+  """
+  targets = np.asarray(targets, np.float64)
+  weights = np.asarray(sphere.area_weights(targets.shape[1] // 2))[None, :, None, None]
+  mean = (targets * weights).mean(axis=(0, 1, 2)) / weights.mean()
+  variance = (((targets - mean) ** 2) * weights).mean(axis=(0, 1, 2)) / weights.mean()
+  std = np.sqrt(variance)
+  return mean, np.where(std > 1e-6 * max(std.max(), 1e-12), std, 1.0)
+
+
+class EmbedStage:
+  """Area-weighted Huber regression of normalised Φ_k(sphere) from `image` (batch, S, S, 1).
+
+  The model needs the target grid and channels, which come from E's targets.json when it exists,
+  else from Φ's config (its workdir's config.json, or config.phi) by shape inference; the stage is
+  therefore usable for inference from E's workdir alone.
+  """
+
+  batch_keys = ("image", "sphere")
+  feature_names = (EMBEDDING,)
+
+  def __init__(self, config, workdir: str | None = None):
+    self.config = config
+    self.workdir = workdir
+    size = config.data.builder.image_size
+    self.input_shape = (size, size, 1)
+    self._phi = None  # (Φ stage, variables), loaded for training
+    self._targets = self._read_targets()
+    if self._targets is not None:
+      grid_size, _, channels = self._targets["feature_shape"]
+    else:
+      grid_size, _, channels = self._phi_feature_shape(self._phi_config())
+    self.model = EmbeddingNet(grid_size=grid_size, channels=channels, **config.model)
+    self._pose_pairs = None
+
+  # Φ and the targets.
+
+  def _read_targets(self):
+    path = self.workdir and os.path.join(self.workdir, TARGETS_FILE)
+    if not path or not os.path.exists(path):
+      return None
+    with open(path) as f:
+      return json.load(f)
+
+  def _phi_config(self):
+    """Φ's config: from its workdir when it has been trained, else config.phi."""
+    if self.config.phi_workdir or self.workdir:
+      directory = phi_workdir(self.config, self.workdir)
+      if os.path.exists(os.path.join(directory, config_io.CONFIG_FILE)):
+        return config_io.load_config(directory)
+    return self.config.phi
+
+  def _phi_feature_shape(self, phi_config) -> tuple:
+    stage = SphericalCNNStage(phi_config)
+    if self.config.target_layer not in stage.feature_names:
+      raise ValueError(f"config.target_layer {self.config.target_layer!r} is not a layer of Φ; "
+                       f"expected one of {stage.feature_names}")
+    variables = jax.eval_shape(stage.init_variables, jax.random.PRNGKey(0))
+    shape = jax.eval_shape(
+        functools.partial(stage.features, layer=self.config.target_layer), variables,
+        jax.ShapeDtypeStruct((1,) + stage.input_shape, jnp.float32)).shape
+    return tuple(shape[1:])
+
+  def prerequisites(self) -> list:
+    """[(Φ's config, its workdir)] when config.phi_workdir is empty (Φ is trained there first)."""
+    if self.config.phi_workdir:
+      return []
+    return [(self.config.phi, phi_workdir(self.config, self.workdir))]
+
+  def _load_phi(self):
+    directory = phi_workdir(self.config, self.workdir)
+    phi_stage = SphericalCNNStage(config_io.load_config(directory))
+    step = self._targets["phi_step"] if self._targets else None
+    variables, step = checkpoints.restore_variables(directory, step)
+    if phi_stage.input_shape[:2] != (2 * self.config.data.builder.bandwidth,) * 2 or (
+        phi_stage.input_shape[2] != len(self.config.data.builder.channels)):
+      raise ValueError(f"Φ in {directory} reads maps of shape {phi_stage.input_shape}, but this "
+                       f"config's dataset has bandwidth {self.config.data.builder.bandwidth} and "
+                       f"channels {self.config.data.builder.channels}")
+    self._phi = (phi_stage, jax.device_put(variables), os.path.abspath(directory), step)
+
+  def raw_targets(self, spheres):
+    """Φ_k of spherical maps (batch, 2b, 2b, C), before normalisation."""
+    phi_stage, phi_variables, _, _ = self._phi
+    return phi_stage.features(phi_variables, spheres, self.config.target_layer)
+
+  def targets(self, spheres):
+    """The normalised targets (batch, 2b_k, 2b_k, C_k) of spherical maps (batch, 2b, 2b, C)."""
+    mean = jnp.asarray(self._targets["mean"], jnp.float32)
+    std = jnp.asarray(self._targets["std"], jnp.float32)
+    return (self.raw_targets(spheres) - mean) / std
+
+  def _write_targets(self, train_source):
+    """Computes the normalisation from the first training examples and writes targets.json."""
+    _, _, directory, step = self._phi
+    count = min(len(train_source), self.config.target_statistics_examples)
+    extract = jax.jit(self.raw_targets)
+    maps = [np.asarray(extract(np.stack([e["sphere"] for e in train_source.__getitems__(
+        range(first, min(first + 64, count)))]))) for first in range(0, count, 64)]
+    maps = np.concatenate(maps)
+    mean, std = target_statistics(maps)
+    record = {"phi_workdir": directory, "phi_step": int(step), "layer": self.config.target_layer,
+              "feature_shape": list(maps.shape[1:]), "mean": mean.tolist(), "std": std.tolist(),
+              "statistics_examples": count}
+    if jax.process_index() == 0:
+      os.makedirs(self.workdir, exist_ok=True)
+      with open(os.path.join(self.workdir, TARGETS_FILE + ".tmp"), "w") as f:
+        json.dump(record, f, indent=1)
+      os.replace(os.path.join(self.workdir, TARGETS_FILE + ".tmp"),
+                 os.path.join(self.workdir, TARGETS_FILE))
+    logging.info("targets: %s of Φ at step %d in %s, %s, normalised per channel over %d training "
+                 "examples", self.config.target_layer, step, directory, tuple(maps.shape[1:]), count)
+    return record
+
+  # The training side.
+
+  def open_datasets(self) -> dict:
+    """The configured splits, and Φ with the target normalisation (computed on first use)."""
+    builder = self.config.data.builder
+    sources = datasets.open_roles(self.config.data, (2 * builder.bandwidth, 2 * builder.bandwidth,
+                                                    len(builder.channels)))
+    image_shape = sources["train"][0]["image"].shape
+    if image_shape != self.input_shape:
+      raise ValueError(f"{self.config.data.name} views have shape {image_shape}, the config "
+                       f"expects {self.input_shape}")
+    self._load_phi()
+    if self._targets is None:
+      self._targets = self._write_targets(sources["train"])
+    elif self._targets["layer"] != self.config.target_layer:
+      raise ValueError(f"{self.workdir} regresses {self._targets['layer']}, the config asks for "
+                       f"{self.config.target_layer}: use a new workdir")
+    self._pose_pairs = self._fixed_pairs(sources["eval"])
+    return sources
+
+  def init_variables(self, rng):
+    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
+
+  def per_example_losses(self, variables, batch, rng, train: bool):
+    """Area-weighted Huber loss and relative error per example of {"image", "sphere"}."""
+    del rng  # no stochastic layers
+    targets = jax.lax.stop_gradient(self.targets(batch["sphere"]))
+    if train:
+      predictions, new_model_state = self.model.apply(variables, batch["image"], train=True,
+                                                      mutable=["batch_stats"])
+    else:
+      predictions, new_model_state = self.features(variables, batch["image"], EMBEDDING), {}
+    per_example = losses.area_weighted_huber(predictions, targets, self.config.huber_delta)
+    weights = jnp.asarray(sphere.area_weights(targets.shape[1] // 2), jnp.float32)[:, None, None]
+    relative = jnp.sqrt(jnp.sum(weights * (predictions - targets) ** 2, axis=(1, 2, 3)) /
+                        jnp.sum(weights * targets**2, axis=(1, 2, 3)))
+    return per_example, {"relative_error": relative}, new_model_state
+
+  def features(self, variables, images, layer: str = EMBEDDING):
+    """E's embedding (batch, 2b_k, 2b_k, C_k) of views (batch, S, S, 1), batch norm in inference
+    mode."""
+    if layer != EMBEDDING:
+      raise ValueError(f"the embedding network has one output, {EMBEDDING!r}; got {layer!r}")
+    return self.model.apply(variables, images, train=False)
+
+  def _fixed_pairs(self, source):
+    """Views 0 and 1 of the first config.pose_eval_pairs meshes of `source` with two views, with
+    their ground-truth relative rotations R_1 R_0ᵀ."""
+    first = {}
+    pairs = []
+    for index in range(len(source)):
+      example = source[index]
+      mesh_id = example["mesh_id"]
+      if mesh_id not in first:
+        first[mesh_id] = example
+      elif first[mesh_id] is not None:
+        a = first.pop(mesh_id)
+        first[mesh_id] = None
+        pairs.append((a, example))
+        if len(pairs) == self.config.pose_eval_pairs:
+          break
+    if not pairs:
+      return None
+    stack = lambda key, i: np.stack([pair[i][key] for pair in pairs])
+    truth = stack("rotation", 1) @ np.swapaxes(stack("rotation", 0), -1, -2)
+    return {"image_a": stack("image", 0), "image_b": stack("image", 1), "truth": truth,
+            "sphere_a": stack("sphere", 0), "sphere_b": stack("sphere", 1)}
+
+  def evaluation_metrics(self, variables) -> dict:
+    """The pose metric that matters: relative pose of fixed validation pairs (two views of one
+    mesh, the dataset's rotations) from E, as median error and acc@15/30; and the same from Φ's
+    own targets once, the figure E can approach."""
+    pairs = self._pose_pairs
+    if pairs is None:
+      return {}
+    embed = jax.jit(lambda v, x: self.features(v, x))
+    metrics = _pose_metrics(embed(variables, pairs["image_a"]), embed(variables, pairs["image_b"]),
+                            pairs["truth"], "pose")
+    if "target_pose_median" not in pairs:
+      extract = jax.jit(self.targets)
+      pairs.update(_pose_metrics(extract(pairs["sphere_a"]), extract(pairs["sphere_b"]),
+                                 pairs["truth"], "target_pose"))
+    metrics.update({k: v for k, v in pairs.items() if k.startswith("target_pose")})
+    return metrics
+
+
+def _pose_metrics(f, g, truth, prefix: str) -> dict:
+  rotation, _ = pose.align(f, g)
+  summary = pose.error_summary(sphere.rotation_angle_deg(rotation, truth))
+  return {f"{prefix}_median": summary["median"], f"{prefix}_acc@15": summary["acc@15"],
+          f"{prefix}_acc@30": summary["acc@30"]}

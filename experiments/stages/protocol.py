@@ -1,0 +1,56 @@
+"""The contract between a stage and the code that trains it or runs it (`typing.Protocol`s).
+
+Inference code (experiments.export, the evaluation binaries) needs only `InferenceStage`: a model, the
+shape of one input and named outputs. The trainer (`train_lib`) needs `TrainingStage`, which adds the
+data, the loss and any evaluation beyond the per-example averages. Neither side needs the other: a
+trained model loads with no optimizer and no trainer.
+"""
+
+from typing import Any, Protocol
+
+import flax.linen as nn
+import jax
+
+
+class InferenceStage(Protocol):
+  """What a trained model offers.
+
+  Attributes:
+    model: the Flax module.
+    input_shape: the shape of one model input without the batch axis, e.g. (64, 64, 4) spherical
+      maps for the spherical CNN or (64, 64, 1) views for the embedding network.
+    feature_names: the names `features` accepts, e.g. ("block_0", ..., "block_4") or
+      ("embedding",).
+  """
+  model: nn.Module
+  input_shape: tuple
+  feature_names: tuple
+
+  def init_variables(self, rng: jax.Array) -> dict:
+    """The model's initial variables ({"params": ..., other collections})."""
+
+  def features(self, variables: dict, x: jax.Array, layer: str) -> jax.Array:
+    """The output `layer` (one of feature_names) for inputs x (batch, *input_shape), computed as
+    in evaluation (inference batch norm, no dropout)."""
+
+
+class TrainingStage(InferenceStage, Protocol):
+  """What the trainer needs besides the model.
+
+  Attributes:
+    batch_keys: the example keys fed to the devices, e.g. ("sphere", "label").
+  """
+  batch_keys: tuple
+
+  def open_datasets(self) -> dict:
+    """{"train": source, "eval": source, and optionally "test": source}: random-access sources
+    (`len`, `[i]`, `__getitems__`) of dicts holding at least batch_keys."""
+
+  def per_example_losses(self, variables: dict, batch: dict, rng: jax.Array | None,
+                         train: bool) -> tuple[jax.Array, dict, dict]:
+    """(losses (batch,), {metric: (batch,)}, updated non-parameter collections when train, e.g.
+    {"batch_stats": ...}); rng is None in evaluation."""
+
+  def evaluation_metrics(self, variables: dict) -> dict[str, Any]:
+    """Metrics of the whole model beyond per-example averages (e.g. a pose error on fixed pairs),
+    computed on the host at each evaluation; {} if none."""
