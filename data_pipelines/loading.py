@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from data_pipelines.builders import BUILDERS
+from data_pipelines.builders import base
 
 DEFAULT_DATA_DIR = os.path.join("~", "tensorflow_datasets")
 
@@ -60,14 +61,17 @@ def make_builder(name: str, *, data_dir=None, mesh_dir=None, num_workers=None, u
   if name not in BUILDERS:
     raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(BUILDERS)}")
   builder_class = BUILDERS[name]
+  data_dir = os.path.expanduser(os.fspath(data_dir or DEFAULT_DATA_DIR))
+  if os.path.exists(data_dir) and not os.path.isdir(data_dir):
+    raise ValueError(f"data_dir must be a directory (TFDS builds datasets there), got the file "
+                     f"{data_dir!r}")
   kwargs = {"num_workers": num_workers, "use_beam": use_beam}
   if mesh_dir is not None:
     if name == "synthetic_shapes":
       raise ValueError("synthetic_shapes generates its meshes; it takes no mesh_dir")
     kwargs["mesh_dir"] = mesh_dir
-  return builder_class(
-      config=builder_class.make_config(**config_kwargs),
-      data_dir=os.path.expanduser(os.fspath(data_dir or DEFAULT_DATA_DIR)), **kwargs)
+  return builder_class(config=builder_class.make_config(**config_kwargs), data_dir=data_dir,
+                       **kwargs)
 
 
 def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_workers=None,
@@ -81,7 +85,9 @@ def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_wor
     data_dir: where TFDS keeps built datasets (default ~/tensorflow_datasets).
     mesh_dir: the mesh directory for "modelnet" (official layout <class>/{train,test}/*.off) and
       "shapenet" (synset folders); not used once the dataset is built.
-    num_workers: processes that generate examples (default: all cores).
+    num_workers: processes that generate examples (None or 0: one per core; 1: in this process).
+      Workers start with "spawn" and re-run the calling script, so a script must call load_dataset
+      under `if __name__ == "__main__":` (or pass num_workers=1).
     beam_runner: build with Apache Beam on this runner (e.g. "DirectRunner"; needs the beam extra).
     **builder_config_kwargs: image_size (64), bandwidth (32), channels (("distance",), add
       "normal_cosine"), views_per_mesh (1), rotation_mode ("3dof" or "2dof"), scale_range (None,
@@ -92,9 +98,55 @@ def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_wor
 
   Returns:
     A `MeshPairSource`: `len(src)`, `src[i]` -> dict of numpy arrays, `src.class_names`.
+
+  Raises:
+    ValueError: bad options, a missing or empty mesh_dir, or a split that is unknown, empty (e.g.
+      "validation" of a dataset whose training meshes all hash to train) or selects no examples.
+    RuntimeError: a worker process died during the build (see num_workers); nothing is kept.
   """
+  if not isinstance(split, str):
+    raise ValueError(f"split must be a TFDS split name or expression such as 'train' or "
+                     f"'train+validation', got {split!r}")
   builder = make_builder(name, data_dir=data_dir, mesh_dir=mesh_dir, num_workers=num_workers,
                          use_beam=beam_runner is not None, **builder_config_kwargs)
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       try_download_gcs=False, beam_runner=beam_runner))
+  _check_split(builder, split)
   return MeshPairSource(builder.as_data_source(split=split), builder.info)
+
+
+def _check_split(builder, split: str) -> None:
+  """Raises ValueError unless `split` selects examples of the built dataset, saying why not."""
+  dataset = f"{builder.name}/{builder.builder_config.name}"
+  try:
+    num_examples = builder.info.splits[split].num_examples
+  except (KeyError, ValueError) as error:
+    # Split names in an expression such as "train[:10%]+validation".
+    names = [part.split("[")[0].strip() for part in split.split("+")]
+    for missing in names:
+      if missing in builder.SPLITS and missing not in builder.info.splits:
+        raise ValueError(_empty_split_message(builder, dataset, missing)) from error
+    raise ValueError(f"split {split!r} of {dataset}: {error}") from error
+  if not num_examples:
+    sizes = {name: info.num_examples for name, info in builder.info.splits.items()}
+    raise ValueError(f"split {split!r} of {dataset} selects no examples (split sizes: {sizes})")
+
+
+def _empty_split_message(builder, dataset: str, split: str) -> str:
+  """Why a split of builder.SPLITS was not written: from the build's skipped-mesh report."""
+  report = builder.info.metadata.get("skipped_meshes", {})
+  found = report.get(split, {}).get("meshes_found")
+  if split != "validation" or found is None:
+    return f"split {split!r} of {dataset} is empty: the build wrote no examples for it"
+  training = found + report.get("train", {}).get("meshes_found", 0)
+  rule = (f"it holds the training meshes whose crc32(mesh_id) % {base.VALIDATION_MODULUS} == 0 "
+          f"(data_pipelines.builders.base.VALIDATION_MODULUS: about 1 in "
+          f"{base.VALIDATION_MODULUS})")
+  if not found:
+    why = f"none of its {training} training mesh{'es' if training != 1 else ''} is one of them"
+  else:
+    first_error = (report[split].get("files") or [{}])[0].get("error", "")
+    why = (f"the {found} such mesh{'es' if found != 1 else ''} (of {training} training meshes) "
+           f"could not be read ({first_error or 'see info.metadata[skipped_meshes]'})")
+  return (f"split 'validation' of {dataset} is empty: {rule}, and {why}. Evaluate on 'test', or "
+          f"use more training meshes.")

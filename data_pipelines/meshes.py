@@ -29,10 +29,16 @@ def load_mesh(path) -> trimesh.Trimesh:
     A `trimesh.Trimesh` with `vertices` (V, 3) float64 and `faces` (F, 3) int64, V, F ≥ 1.
 
   Raises:
-    MeshError: the file is missing or unreadable, or the mesh is empty, degenerate (zero extent or no
-      face of positive area) or has non-finite vertices. The message names the file.
+    MeshError: path is not a path, the file is missing or unreadable, or the mesh is empty,
+      degenerate (zero extent or no face of positive area) or has non-finite vertices. The message
+      names the file.
   """
-  path = os.fspath(path)
+  try:
+    path = os.fspath(path)
+  except TypeError:
+    raise MeshError(f"path must be a mesh file path (str or os.PathLike), got {path!r}") from None
+  if os.path.isdir(path):
+    raise MeshError(f"{path}: a directory, not a mesh file")
   if not os.path.isfile(path):
     raise MeshError(f"{path}: no such mesh file")
   try:
@@ -73,6 +79,8 @@ def _merge_scene_geometry(scene: trimesh.Scene) -> trimesh.Trimesh:
 
 def check_mesh(mesh: trimesh.Trimesh) -> None:
   """Raises MeshError unless `mesh` has finite vertices, faces, and positive extent and area."""
+  if not isinstance(mesh, trimesh.Trimesh):
+    raise MeshError(f"mesh must be a trimesh.Trimesh, got {type(mesh).__name__}")
   vertices = np.asarray(mesh.vertices)
   faces = np.asarray(mesh.faces)
   if vertices.ndim != 2 or vertices.shape[-1] != 3 or len(vertices) == 0:

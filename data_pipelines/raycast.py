@@ -88,6 +88,9 @@ class RayCaster:
 
 
 def _caster_in_unit_ball(mesh) -> RayCaster:
+  if not isinstance(mesh, RayCaster) and not (hasattr(mesh, "vertices") and hasattr(mesh, "faces")):
+    raise ValueError(f"mesh must be a trimesh.Trimesh (vertices and faces) or a RayCaster, got "
+                     f"{type(mesh).__name__}")
   caster = mesh if isinstance(mesh, RayCaster) else RayCaster(mesh)
   if caster.radius > 1.0 + _UNIT_BALL_TOLERANCE:
     raise ValueError(f"the mesh must lie in the unit ball (normalize_mesh first); its largest "
@@ -96,11 +99,24 @@ def _caster_in_unit_ball(mesh) -> RayCaster:
 
 
 def _check_rotation(rotation) -> np.ndarray:
+  """rotation as a float64 (3, 3) array (None: the identity); ValueError unless it is a rotation (a
+  reflection would mirror the mesh)."""
   if rotation is None:
     return np.eye(3)
-  rotation = np.asarray(rotation, np.float64)
-  if rotation.shape != (3, 3) or not np.allclose(rotation @ rotation.T, np.eye(3), atol=1e-4):
-    raise ValueError(f"rotation must be an orthogonal (3, 3) matrix; got shape {rotation.shape}")
+  try:
+    rotation = np.asarray(rotation, np.float64)
+  except (TypeError, ValueError):
+    raise ValueError(f"rotation must be a (3, 3) rotation matrix or None, got {rotation!r}") from None
+  if rotation.shape != (3, 3):
+    raise ValueError(f"rotation must be one (3, 3) rotation matrix or None; got shape "
+                     f"{rotation.shape}")
+  if not np.isfinite(rotation).all():
+    raise ValueError("rotation contains NaN or inf values")
+  orthogonality = np.abs(rotation @ rotation.T - np.eye(3)).max()
+  det = np.linalg.det(rotation)
+  if orthogonality > 1e-4 or det <= 0:
+    raise ValueError(f"rotation is not a rotation matrix (orthonormal within 1e-4, det +1): max "
+                     f"|RRᵀ − I| = {orthogonality:.2e}, det = {det:.4g}")
   return rotation
 
 
@@ -123,13 +139,17 @@ def spherical_map(mesh, bandwidth: int = 32, channels=("distance",), rotation=No
     channels: names from SPHERE_CHANNELS, in output order: "distance", the distance travelled to the
       first hit (MISS_DISTANCE = 2 for a miss); "normal_cosine", |cos| of the angle between the ray
       and the hit face's normal (0 for a miss); "hull_distance" and "hull_normal_cosine", the same
-      for the mesh's convex hull.
-    rotation: optional (3, 3) rotation R; the result is then the map of R·M.
+      for the mesh's convex hull. A single name is one channel.
+    rotation: optional (3, 3) rotation R (det +1); the result is then the map of R·M.
 
   Returns:
     (2b, 2b, C) float32 map [colatitude, longitude, channel].
+
+  Raises:
+    ValueError: an unknown channel, a bandwidth that is not an integer >= 1, a mesh that is not one
+      or lies outside the unit ball, or a rotation that is not a finite (3, 3) rotation matrix.
   """
-  channels = tuple(channels)
+  channels = (channels,) if isinstance(channels, str) else tuple(channels)
   if not channels or any(c not in SPHERE_CHANNELS for c in channels):
     raise ValueError(f"channels must be a non-empty sequence of {SPHERE_CHANNELS}, got {channels}")
   grid.check_bandwidth(bandwidth)
@@ -159,10 +179,14 @@ def render_view(mesh, size: int = 64, rotation=None) -> np.ndarray:
   Args:
     mesh: a trimesh.Trimesh inside the unit ball, or a `RayCaster` of one.
     size: S, the image height and width in pixels.
-    rotation: optional (3, 3) rotation R; the result is then the view of R·M.
+    rotation: optional (3, 3) rotation R (det +1); the result is then the view of R·M.
 
   Returns:
     (S, S, 1) float32 image in [0, 1].
+
+  Raises:
+    ValueError: a size that is not an integer >= 1, a mesh that is not one or lies outside the unit
+      ball, or a rotation that is not a finite (3, 3) rotation matrix.
   """
   checks.integer(size, "size", minimum=1)
   caster = _caster_in_unit_ball(mesh)

@@ -14,11 +14,14 @@ scaling (`scale_range`) and surface dropout (`surface_dropout`) augment "train" 
 test keep the meshes as they are.
 """
 
+from concurrent import futures
+from concurrent.futures import process as futures_process
 import dataclasses
 import hashlib
 import inspect
 import multiprocessing
 import os
+import sys
 import time
 import zlib
 
@@ -86,6 +89,35 @@ def _unusable(records) -> list:
   return errors
 
 
+# What to do when a parallel build starts from a script's top level (see _worker_died_message).
+MAIN_GUARD_HELP = ("put the call to load_dataset under `if __name__ == \"__main__\":`, or pass "
+                   "num_workers=1 to build in this process")
+
+
+def _check_not_starting_a_worker() -> None:
+  """Raises RuntimeError in a spawned worker that is re-running its parent's main script.
+
+  Without this the worker would start a build of its own (multiprocessing stops it, but only once
+  it starts workers in turn). The flag is the one behind multiprocessing's own "bootstrapping
+  phase" error.
+  """
+  if getattr(multiprocessing.current_process(), "_inheriting", False):
+    raise RuntimeError(f"a dataset build started in a worker process while it was starting up: "
+                       f"workers start with 'spawn' and re-run the script that started the build; "
+                       f"{MAIN_GUARD_HELP}")
+
+
+def _worker_died_message(name: str, split: str, error: Exception) -> str:
+  script = getattr(sys.modules.get("__main__"), "__file__", None)
+  message = (f"{name}/{split}: a worker process stopped before the build finished "
+             f"({type(error).__name__}: {error}), so the build stopped and kept nothing. ")
+  if script:  # spawn re-runs it in every worker
+    message += (f"If {script} calls load_dataset at its top level, that is the cause: workers "
+                f"start with 'spawn' and re-run that script; {MAIN_GUARD_HELP}. Otherwise ")
+  return message + ("a worker was killed (out of memory?) or crashed: its own error, if any, is "
+                    "printed above.")
+
+
 def _record_examples_task(task):
   """Worker entry point (a module-level function, so that it pickles)."""
   record, spec = task
@@ -110,9 +142,20 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     return epath.Path(inspect.getfile(cls))
 
   def __init__(self, *, num_workers: int | None = None, use_beam: bool = False, **kwargs):
-    """Args: num_workers: processes that generate examples (default: all cores; 1 = in-process).
+    """Args: num_workers: processes that generate examples (None or 0: all cores; 1 = in-process).
     use_beam: generate with Apache Beam (pass `beam_runner`/`beam_options` in DownloadConfig).
-    Other arguments go to tfds.core.DatasetBuilder (data_dir, config, file_format...)."""
+    Other arguments go to tfds.core.DatasetBuilder (data_dir, config, file_format...).
+
+    Raises:
+      ValueError: num_workers is not None or an integer >= 0.
+      RuntimeError: called in a worker process that is re-running its parent's main script (see
+        MAIN_GUARD_HELP).
+    """
+    _check_not_starting_a_worker()
+    if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(
+        num_workers, (int, np.integer)) or num_workers < 0):
+      raise ValueError(f"num_workers must be None or an integer >= 0 (None or 0: one per core, 1: "
+                       f"in this process), got {num_workers!r}")
     self._num_workers = num_workers or os.cpu_count() or 1
     self._use_beam = use_beam
     self._skipped = {}
@@ -184,7 +227,9 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
   def _generate_examples(self, split: str):
     records = self._split_records(split)
     if not records:
-      raise ValueError(f"{self.name}: no meshes found for split {split!r}")
+      mesh_dir = getattr(self, "_mesh_dir", None)
+      raise ValueError(f"{self.name}: no meshes found for split {split!r}"
+                       + (f" in mesh_dir {mesh_dir!r}" if mesh_dir else ""))
     self._skipped[split] = {"found": len(records), "files": []}
     spec = self.builder_config.spec
     if split != "train":
@@ -201,8 +246,11 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     start = time.time()
     if self._num_workers > 1:
       # spawn: workers import only numpy/trimesh/embree, never a forked copy of a JAX runtime.
-      pool = multiprocessing.get_context("spawn").Pool(self._num_workers)
-      results = pool.imap(_record_examples_task, tasks, chunksize=4)
+      # An executor, not multiprocessing.Pool: a worker that dies breaks it (BrokenProcessPool)
+      # instead of being replaced, endlessly when every new worker dies the same way.
+      pool = futures.ProcessPoolExecutor(self._num_workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+      results = pool.map(_record_examples_task, tasks, chunksize=4)
     else:
       pool, results = None, map(_record_examples_task, tasks)
     try:
@@ -215,9 +263,11 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
           rate = done / (time.time() - start)
           logging.info("%s/%s: %d/%d meshes, %.1f meshes/s, ETA %.0f s", self.name, split, done,
                        len(records), rate, (len(records) - done) / rate)
+    except futures_process.BrokenProcessPool as error:
+      raise RuntimeError(_worker_died_message(self.name, split, error)) from error
     finally:
       if pool is not None:
-        pool.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
   def _download_and_prepare(self, dl_manager, download_config):
     super()._download_and_prepare(dl_manager, download_config)
