@@ -31,8 +31,9 @@ setuptools.setup(
         "pillow>=10,<13",
     ],
     extras_require={
-        # Independent references used only by the tests (exact Wigner values).
-        "test": ["pytest>=8,<10", "sympy>=1.12,<2"],
+        # Independent references used only by the tests (exact Wigner values), and property-based
+        # tests of the input checks.
+        "test": ["pytest>=8,<10", "sympy>=1.12,<2", "hypothesis>=6.100,<7"],
         # Peer libraries timed by benchmarks/ only; never imported by the package.
         "bench": ["s2fft>=1.1,<2", "e3nn-jax>=0.20,<1"],
         # Cluster-scale dataset builds through TFDS's Beam support.
