@@ -4,6 +4,9 @@ Spectral truncation commutes exactly with rotations of band-limited inputs. The 
 local filter on a grid that is not rotation invariant, so it commutes with rotations only
 approximately (the tests measure how well). The area-weighted averages weight each row by its share
 of the sphere, w_j ∝ sin θ_j (sphere.area_weights), so rows crowded near the poles do not dominate.
+
+Every function checks its input x with sphere.checks.spatial and raises ValueError naming x: the grid
+shape and dtype also under jit, NaN/inf only outside jit.
 """
 
 import functools
