@@ -27,6 +27,7 @@ def area_weighted_huber(predictions, targets, delta: float = 1.0):
     raise ValueError(f"maps must lie on a 2b × 2b grid; got shape {predictions.shape}")
   if not delta > 0:
     raise ValueError(f"delta must be > 0, got {delta}")
+  predictions, targets = jnp.asarray(predictions), jnp.asarray(targets)
   weights = jnp.asarray(grid.area_weights(predictions.shape[1] // 2), predictions.dtype)
   losses = optax.huber_loss(predictions, targets, delta=delta)
   return jnp.mean(losses * weights[:, None, None], axis=(1, 2, 3))

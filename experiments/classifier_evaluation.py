@@ -7,10 +7,8 @@ the accuracy on meshes with much of their surface missing (`data_pipelines.hull_
 threshold).
 """
 
-import collections
 import json
 import os
-import time
 
 import jax
 import numpy as np
@@ -19,32 +17,20 @@ from absl import logging
 import data_pipelines
 from experiments import config_io
 from experiments import export
+from experiments import inference
 from experiments import metrics
 
 
 def predict(stage, variables, source, batch_size: int):
   """(class probabilities (N, K) float32, labels (N,) int, mesh ids [N]) for every example of a
   dataset source."""
-  probabilities_fn = jax.jit(lambda v, x: jax.nn.softmax(stage.logits(v, x)))
-  probabilities, labels, mesh_ids = [], [], []
-  start = time.time()
-  for first in range(0, len(source), batch_size):
-    batch = source.__getitems__(range(first, min(first + batch_size, len(source))))
-    probabilities.append(np.asarray(
-        probabilities_fn(variables, np.stack([example["sphere"] for example in batch]))))
-    labels += [int(example["label"]) for example in batch]
-    mesh_ids += [example["mesh_id"] for example in batch]
-    done = first + len(batch)
-    if done == len(source) or (first // batch_size) % 20 == 0:
-      logging.info("classified %d/%d maps (%.1f s)", done, len(source), time.time() - start)
-  return np.concatenate(probabilities), np.asarray(labels), mesh_ids
+  probabilities_fn = jax.jit(lambda x: jax.nn.softmax(stage.logits(variables, x)))
+  return inference.map_batches(probabilities_fn, source, "sphere", batch_size, "classified maps")
 
 
 def vote_accuracy(predictions, labels, mesh_ids) -> float:
   """Accuracy of the majority prediction over each mesh's views (ties: the smallest class index)."""
-  views = collections.defaultdict(list)
-  for index, mesh_id in enumerate(mesh_ids):
-    views[mesh_id].append(index)
+  views = inference.group_by_mesh(mesh_ids)
   correct = [np.bincount(predictions[v]).argmax() == labels[v[0]] for v in views.values()]
   return float(np.mean(correct))
 

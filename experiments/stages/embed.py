@@ -118,7 +118,8 @@ class EmbedStage:
       return []
     return [(self.config.phi, phi_workdir(self.config, self.workdir))]
 
-  def _load_phi(self):
+  def load_phi(self) -> None:
+    """Loads Φ (the step recorded in targets.json, else its latest) for `targets` and `raw_targets`."""
     directory = phi_workdir(self.config, self.workdir)
     phi_stage = SphericalCNNStage(config_io.load_config(directory))
     step = self._targets["phi_step"] if self._targets else None
@@ -131,12 +132,13 @@ class EmbedStage:
     self._phi = (phi_stage, jax.device_put(variables), os.path.abspath(directory), step)
 
   def raw_targets(self, spheres):
-    """Φ_k of spherical maps (batch, 2b, 2b, C), before normalisation."""
+    """Φ_k of spherical maps (batch, 2b, 2b, C), before normalisation (after `load_phi`)."""
     phi_stage, phi_variables, _, _ = self._phi
     return phi_stage.features(phi_variables, spheres, self.config.target_layer)
 
   def targets(self, spheres):
-    """The normalised targets (batch, 2b_k, 2b_k, C_k) of spherical maps (batch, 2b, 2b, C)."""
+    """The normalised targets (batch, 2b_k, 2b_k, C_k) of spherical maps (batch, 2b, 2b, C): what E
+    predicts, and what image-to-mesh alignment correlates E(image) with (after `load_phi`)."""
     mean = jnp.asarray(self._targets["mean"], jnp.float32)
     std = jnp.asarray(self._targets["std"], jnp.float32)
     return (self.raw_targets(spheres) - mean) / std
@@ -174,7 +176,7 @@ class EmbedStage:
     if image_shape != self.input_shape:
       raise ValueError(f"{self.config.data.name} views have shape {image_shape}, the config "
                        f"expects {self.input_shape}")
-    self._load_phi()
+    self.load_phi()
     if self._targets is None:
       self._targets = self._write_targets(sources["train"])
     elif self._targets["layer"] != self.config.target_layer:

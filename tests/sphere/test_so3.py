@@ -103,3 +103,30 @@ def test_bad_inputs():
   bad[0, 0, 0] = np.nan
   with pytest.raises(ValueError, match="NaN or inf"):
     sphere.best_rotation(bad, f)
+
+
+def test_top_rotations_finds_the_true_rotation_first_and_distinct_runners_up():
+  f = _random_signals(5, 3, 6, 2)
+  rotations = sphere.random_rotations(jax.random.PRNGKey(5), 3)
+  g = sphere.rotate_spherical(f, rotations)
+  best, peak = sphere.best_rotation(f, g)
+  top, peaks = sphere.top_rotations(f, g, k=4)
+  assert top.shape == (3, 4, 3, 3) and peaks.shape == (3, 4)
+  np.testing.assert_allclose(top[:, 0], best, atol=1e-4)
+  np.testing.assert_allclose(peaks[:, 0], peak, rtol=1e-5)
+  assert (np.diff(np.asarray(peaks), axis=1) <= 1e-4).all()  # best first
+  separation = sphere.rotation_angle_deg(top[:, :, None], top[:, None, :])
+  off_diagonal = np.asarray(separation)[:, ~np.eye(4, dtype=bool)]
+  assert off_diagonal.min() > 2 * 180 / 12  # default: two spacings of the 2b = 12 point grid
+
+
+def test_top_rotations_pads_with_minus_inf_when_maxima_run_out():
+  # No two rotations are more than 180° apart, so with that separation only the best is kept.
+  b = 4
+  theta = sphere.colatitudes(b)
+  f = np.broadcast_to(np.cos(theta)[:, None, None], (2 * b, 2 * b, 1)).astype(np.float32)
+  top, peaks = sphere.top_rotations(f, f, k=3, min_separation_deg=180)
+  assert np.isfinite(peaks[0]) and np.isneginf(np.asarray(peaks[1:])).all()
+  np.testing.assert_allclose(top[1], top[0])
+  with pytest.raises(ValueError, match="k must be an integer >= 1"):
+    sphere.top_rotations(f, f, k=0)

@@ -1,0 +1,369 @@
+"""The paper's relative-pose evaluation (the library of experiments.evaluate_pose).
+
+For every test mesh of the embed workdir's dataset (optionally some categories), and for "2dof" and
+"3dof" rotations, views and spherical maps are rendered afresh under 1 + pairs_per_mesh random
+rotations (seeded: the same checkpoint gives the same table). Then, per category:
+  IB   same instance: view 0 of a mesh against each of its other views;
+  CB   cross instance: view 0 of a mesh against view 0 of pairs_per_mesh other meshes of its category
+       (ground truth needs meshes aligned per category, as ModelNet's are);
+  I2M  image to mesh: view 0 of a mesh against Φ's features of the ray-cast map of its other views.
+The ground truth of a pair with object rotations R_a, R_b is R_b R_aᵀ; the error is the angle between
+it and the estimate (optionally folded over a 180° turn about the up axis, for objects with that
+symmetry). Methods, in the same table:
+  E                    this method: the SO(3) correlation of the two embeddings, refined maximum;
+  E, grid argmax       the same correlation's best cell on a grid of 8b points per Euler angle (what
+                       the paper's SOFT grid on 4× upsampled embeddings resolves), no refinement;
+  oracle Φ(map)        Φ's normalised features of the true ray-cast maps in place of E: the bound
+                       that E approaches (IB and CB only).
+It reports the median error, acc@15 and acc@30 per category and over all, the error by confidence
+quartile, and writes pose_<split>.md / .csv / .json, pose_cdf.png and pose_examples.png.
+"""
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+
+import jax
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
+from absl import logging
+
+import data_pipelines
+from data_pipelines import examples as examples_lib
+from equivariant_embeddings import pose
+from equivariant_embeddings import sphere
+from experiments import checkpoints
+from experiments import config_io
+from experiments import inference
+from experiments import stages
+from experiments.stages import embed
+
+matplotlib.use("Agg")  # headless: write files, never open windows
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+
+MODES = ("2dof", "3dof")
+TASKS = ("IB", "CB", "I2M")
+METHOD_E, METHOD_GRID, METHOD_ORACLE = "E", "E, grid argmax", "oracle Φ(map)"
+UP_AXES = {"z": np.diag([-1.0, -1.0, 1.0]), "y": np.diag([-1.0, 1.0, -1.0])}  # 180° about up
+_CHUNK = 128  # pairs per correlation call
+
+
+def test_records(config, categories=None, max_meshes_per_category=None):
+  """(mesh records of the test split, class names, up axis) of an embed config's dataset."""
+  data = config.data
+  kwargs = dict(data.builder)
+  if data.mesh_dir:
+    kwargs["mesh_dir"] = data.mesh_dir
+  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None, **kwargs)
+  class_names = list(builder.info.features["label"].names)
+  if categories:
+    unknown = set(categories) - set(class_names)
+    if unknown:
+      raise ValueError(f"categories {sorted(unknown)} are not in the dataset's {class_names}")
+  records, per_class = [], {}
+  for record in builder._split_records("test"):  # pylint: disable=protected-access
+    name = class_names[record.label]
+    if categories and name not in categories:
+      continue
+    per_class[name] = per_class.get(name, 0) + 1
+    if max_meshes_per_category is None or per_class[name] <= max_meshes_per_category:
+      records.append(record)
+  if not records:
+    raise ValueError(f"no test meshes for categories {categories} in {data.name}")
+  return records, class_names, builder.builder_config.spec.up_axis
+
+
+def _record_task(task):
+  record, spec = task
+  return examples_lib.record_examples(record, spec)
+
+
+def render_examples(records, spec, num_workers: int = 0) -> list:
+  """The examples of every record under `spec` (bad meshes are skipped and logged)."""
+  tasks = [(record, spec) for record in records]
+  workers = num_workers or os.cpu_count() or 1
+  if workers > 1:
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+      results = pool.map(_record_task, tasks, chunksize=4)
+  else:
+    results = map(_record_task, tasks)
+  rendered, skipped = [], []
+  for (mesh_examples, error) in results:
+    if error:
+      skipped.append(error)
+    rendered += [example for _, example in mesh_examples]
+  if skipped:
+    logging.warning("pose evaluation: skipped %d unusable meshes, e.g. %s", len(skipped), skipped[0])
+  return rendered
+
+
+def _cached_examples(records, spec, cache_dir, num_workers):
+  """render_examples, kept as an .npz in cache_dir keyed by the meshes and the spec."""
+  key = hashlib.sha1(repr((spec, [(r.mesh_id, r.path, r.synthetic) for r in records])).encode())
+  path = os.path.join(cache_dir, f"views_{spec.rotation_mode}_{key.hexdigest()[:12]}.npz")
+  if os.path.exists(path):
+    with np.load(path) as data:
+      return [{"image": image, "sphere": sphere_map, "rotation": rotation, "label": int(label),
+               "mesh_id": str(mesh_id)} for image, sphere_map, rotation, label, mesh_id in zip(
+                   data["image"], data["sphere"], data["rotation"], data["label"], data["mesh_id"])]
+  logging.info("rendering %d test meshes × %d views (%s)", len(records), spec.views_per_mesh,
+               spec.rotation_mode)
+  rendered = render_examples(records, spec, num_workers)
+  os.makedirs(cache_dir, exist_ok=True)
+  np.savez(path + ".tmp.npz", **{key: np.stack([e[key] for e in rendered])
+                                 for key in ("image", "sphere", "rotation", "label", "mesh_id")})
+  os.replace(path + ".tmp.npz", path)
+  return rendered
+
+
+def make_pairs(mesh_ids, labels, pairs_per_mesh: int, rng: np.random.Generator) -> dict:
+  """{task: (index_a (P,), index_b (P,))} into the examples (views of each mesh in order)."""
+  groups = inference.group_by_mesh(mesh_ids)
+  by_class = {}
+  for mesh_id, indices in groups.items():
+    by_class.setdefault(int(labels[indices[0]]), []).append(mesh_id)
+  same, cross = [], []
+  for mesh_id, indices in groups.items():
+    same += [(indices[0], other) for other in indices[1:1 + pairs_per_mesh]]
+    others = [m for m in by_class[int(labels[indices[0]])] if m != mesh_id]
+    chosen = rng.choice(len(others), min(pairs_per_mesh, len(others)), replace=False)
+    cross += [(indices[0], groups[others[i]][0]) for i in chosen]
+  as_arrays = lambda pairs: tuple(np.asarray(column, np.int64).reshape(-1)
+                                  for column in (zip(*pairs) if pairs else ((), ())))
+  return {"IB": as_arrays(same), "CB": as_arrays(cross), "I2M": as_arrays(same)}
+
+
+@jax.jit
+def _align(f, g):
+  return pose.align(f, g)
+
+
+def grid_argmax(f, g, grid_bandwidth: int):
+  """The best cell of the correlation grid, no refinement: rotations (..., 3, 3)."""
+  values, (alpha, beta, gamma) = sphere.so3_correlation(f, g, grid_bandwidth)
+  n = len(alpha)
+  a, j, c = jnp.unravel_index(jnp.argmax(values.reshape(*values.shape[:-3], -1), axis=-1), (n,) * 3)
+  return sphere.euler_to_matrix(jnp.asarray(alpha)[a], jnp.asarray(beta)[j], jnp.asarray(gamma)[c])
+
+
+def estimate(f, g, method: str):
+  """(rotations (P, 3, 3), confidences (P,)) of pairs of maps f, g (P, 2b, 2b, C), in chunks."""
+  rotations, confidences = [], []
+  b = f.shape[1] // 2
+  grid_fn = jax.jit(lambda f, g: grid_argmax(f, g, 4 * b))
+  for first in range(0, len(f), _CHUNK):
+    part_f, part_g = f[first:first + _CHUNK], g[first:first + _CHUNK]
+    rotation, confidence = _align(part_f, part_g)
+    if method == METHOD_GRID:
+      rotation = grid_fn(part_f, part_g)
+    rotations.append(np.asarray(rotation))
+    confidences.append(np.asarray(confidence))
+  if not rotations:
+    return np.zeros((0, 3, 3)), np.zeros((0,))
+  return np.concatenate(rotations), np.concatenate(confidences)
+
+
+def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
+  """Angles (P,) in degrees between estimates and R_b R_aᵀ; with fold_up_axis ("z"/"y"), the
+  smaller of that and the error against R_b S R_aᵀ, S the 180° turn about the up axis."""
+  truth = rotation_b @ np.swapaxes(rotation_a, -1, -2)
+  errors = np.asarray(sphere.rotation_angle_deg(estimates, truth), np.float64)
+  if fold_up_axis is not None:
+    folded = rotation_b @ UP_AXES[fold_up_axis] @ np.swapaxes(rotation_a, -1, -2)
+    errors = np.minimum(errors, np.asarray(sphere.rotation_angle_deg(estimates, folded)))
+  return errors
+
+
+def confidence_quartiles(errors, confidences) -> list:
+  """Median error in each quartile of confidence, lowest confidence first: 4 dicts."""
+  if len(errors) < 4:
+    return []
+  order = np.argsort(confidences)
+  return [{"confidence_from": float(confidences[part[0]]), "confidence_to": float(
+      confidences[part[-1]]), **pose.error_summary(errors[part])}
+          for part in np.array_split(order, 4)]
+
+
+def _write_tables(rows, quartiles, path_base, title) -> str:
+  with open(path_base + ".csv", "w", newline="") as f:
+    writer = csv.DictWriter(f, fieldnames=["method", "task", "mode", "category", "median",
+                                           "acc@15", "acc@30", "count"])
+    writer.writeheader()
+    writer.writerows(rows)
+  categories = list(dict.fromkeys(r["category"] for r in rows))
+  lines = [f"# {title}", "", "Each cell: median error (°) / acc@15 / acc@30 (%).", ""]
+  for mode in MODES:
+    for task in TASKS:
+      selected = [r for r in rows if r["mode"] == mode and r["task"] == task]
+      if not selected:
+        continue
+      lines += [f"## {task}, {mode.upper()}", "", "| method | " + " | ".join(categories) + " |",
+                "|---|" + "---|" * len(categories)]
+      for method in dict.fromkeys(r["method"] for r in selected):
+        cells = {r["category"]: r for r in selected if r["method"] == method}
+        lines.append(f"| {method} | " + " | ".join(
+            f"{c['median']:.2f} / {100 * c['acc@15']:.0f} / {100 * c['acc@30']:.0f}"
+            if (c := cells.get(name)) else "" for name in categories) + " |")
+      lines.append("")
+  if quartiles:
+    lines += ["## E: median error by confidence quartile (lowest confidence first)", "",
+              "| task | mode | Q1 | Q2 | Q3 | Q4 |", "|---|---|---|---|---|---|"]
+    for (task, mode), parts in quartiles.items():
+      lines.append(f"| {task} | {mode} | " + " | ".join(
+          f"{p['median']:.1f}° (conf {p['confidence_from']:.2f}–{p['confidence_to']:.2f})"
+          for p in parts) + " |")
+  text = "\n".join(lines) + "\n"
+  with open(path_base + ".md", "w") as f:
+    f.write(text)
+  return text
+
+
+def plot_cdfs(errors: dict, path: str, title: str) -> None:
+  """Error CDFs, one panel per mode: errors {(method, task, mode): (P,) degrees}."""
+  modes = [m for m in MODES if any(key[2] == m for key in errors)]
+  fig, axes = plt.subplots(1, len(modes), figsize=(6 * len(modes), 4.2), squeeze=False)
+  for ax, mode in zip(axes[0], modes):
+    for (method, task, key_mode), values in errors.items():
+      if key_mode == mode and len(values):
+        ax.plot(np.sort(values), np.arange(1, len(values) + 1) / len(values),
+                label=f"{method}, {task}", linestyle="--" if method == METHOD_ORACLE else "-")
+    ax.set_xlim(0, 180)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("relative pose error (°)")
+    ax.set_ylabel("fraction of pairs")
+    ax.set_title(mode.upper())
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+  fig.suptitle(title)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def plot_examples(records_by_id, examples, pairs, estimates, errors, image_size, path, title,
+                  count: int = 6) -> None:
+  """Rows of: view a, view b, the first object rendered at the estimated pose in b, and at the
+  true pose; for the first `count` pairs."""
+  count = min(count, len(pairs[0]))
+  fig, axes = plt.subplots(count, 4, figsize=(8, 2.1 * count + 0.5), squeeze=False)
+  for row in range(count):
+    a, b = examples[pairs[0][row]], examples[pairs[1][row]]
+    mesh = records_by_id[a["mesh_id"]].load()
+    estimated = data_pipelines.render_view(mesh, image_size,
+                                           rotation=estimates[row] @ a["rotation"])
+    truth = data_pipelines.render_view(mesh, image_size, rotation=b["rotation"])
+    panels = (a["image"], b["image"], estimated, truth)
+    names = ("view a", "view b", f"estimate ({errors[row]:.1f}°)", "truth")
+    for ax, image, name in zip(axes[row], panels, names):
+      ax.imshow(np.asarray(image)[..., 0], cmap="gray", vmin=0, vmax=1)
+      ax.set_title(name, fontsize=8)
+      ax.axis("off")
+  fig.suptitle(title, fontsize=9)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=None,
+             pairs_per_mesh: int = 3, max_meshes_per_category=None, fold_symmetry: bool = False,
+             seed: int = 1, batch_size: int = 64, num_workers: int = 0) -> dict:
+  """Evaluates relative pose with the embedding network trained in `workdir` on its test meshes.
+
+  Args:
+    workdir: an embed workdir (experiments.train with configs/embed*.py).
+    step: the checkpoint step (default: the latest).
+    output_dir: where the tables and figures go (default: the workdir).
+    modes: rotation modes, among MODES.
+    categories: class names to evaluate (default: all of the dataset's).
+    pairs_per_mesh: random rotations (IB, I2M) and other meshes (CB) per test mesh (the paper: 3).
+    max_meshes_per_category: evaluate only the first this many test meshes of each category.
+    fold_symmetry: errors folded over a 180° turn about the dataset's up axis.
+    seed: seeds the views' rotations and the CB partners (not the dataset's own seed).
+    batch_size: views per forward pass.
+    num_workers: processes rendering the views (0: one per core).
+
+  Returns:
+    {"rows": [{method, task, mode, category, median, acc@15, acc@30, count}], "quartiles": {...},
+     "files": {...}, "step": ..., "workdir": ...}.
+  """
+  unknown = set(modes) - set(MODES)
+  if unknown or not modes:
+    raise ValueError(f"modes must be a non-empty subset of {MODES}, got {modes}")
+  if pairs_per_mesh < 1:
+    raise ValueError(f"pairs_per_mesh must be >= 1, got {pairs_per_mesh}")
+  stage = stages.make_stage(config_io.load_config(workdir), workdir)
+  variables, step = checkpoints.restore_variables(workdir, step)
+  if not isinstance(stage, embed.EmbedStage):
+    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; evaluate_pose needs an embed "
+                     "workdir")
+  stage.load_phi()
+  output_dir = output_dir or workdir
+  os.makedirs(output_dir, exist_ok=True)
+  config = stage.config
+  records, class_names, up_axis = test_records(config, categories, max_meshes_per_category)
+  records_by_id = {r.mesh_id: r for r in records}
+  builder = config.data.builder
+  embed_fn = jax.jit(lambda x: stage.features(variables, x))
+  target_fn = jax.jit(stage.targets)
+  rows, quartiles, all_errors, files = [], {}, {}, {}
+  for mode in modes:
+    spec = examples_lib.ExampleSpec(
+        image_size=builder.image_size, bandwidth=builder.bandwidth, channels=builder.channels,
+        views_per_mesh=1 + pairs_per_mesh, rotation_mode=mode, up_axis=up_axis, seed=seed)
+    rendered = _cached_examples(records, spec, os.path.join(output_dir, "pose_eval_views"),
+                                num_workers)
+    embeddings, labels, mesh_ids = inference.map_batches(embed_fn, rendered, "image", batch_size,
+                                                         f"embedded {mode} views")
+    targets, _, _ = inference.map_batches(target_fn, rendered, "sphere", batch_size,
+                                          f"Φ features of {mode} maps")
+    rotations = np.stack([e["rotation"] for e in rendered]).astype(np.float64)
+    pairs = make_pairs(mesh_ids, labels, pairs_per_mesh, np.random.default_rng(seed))
+    for task in TASKS:
+      index_a, index_b = pairs[task]
+      inputs = {METHOD_E: (embeddings, targets if task == "I2M" else embeddings),
+                METHOD_GRID: (embeddings, targets if task == "I2M" else embeddings)}
+      if task != "I2M":
+        inputs[METHOD_ORACLE] = (targets, targets)
+      for method, (source_a, source_b) in inputs.items():
+        estimates, confidences = estimate(source_a[index_a], source_b[index_b], method)
+        errors = pose_errors(estimates, rotations[index_a], rotations[index_b],
+                             up_axis if fold_symmetry else None)
+        all_errors[(method, task, mode)] = errors
+        pair_labels = labels[index_a]
+        for label in sorted(set(pair_labels.tolist())):
+          rows.append({"method": method, "task": task, "mode": mode,
+                       "category": class_names[label],
+                       **_row(pose.error_summary(errors[pair_labels == label]))})
+        rows.append({"method": method, "task": task, "mode": mode, "category": "all",
+                     **_row(pose.error_summary(errors))})
+        if method == METHOD_E:
+          quartiles[(task, mode)] = confidence_quartiles(errors, confidences)
+          if task == "IB" and mode == modes[-1]:
+            files["examples"] = os.path.join(output_dir, "pose_examples.png")
+            plot_examples(records_by_id, rendered, pairs[task], estimates, errors,
+                          builder.image_size, files["examples"],
+                          f"IB {mode.upper()} pairs, E at step {step}")
+  title = (f"Relative pose, {config.data.name} test split, E at step {step} "
+           f"({os.path.abspath(workdir)}){', symmetry-folded' if fold_symmetry else ''}")
+  base = os.path.join(output_dir, "pose_test")
+  table = _write_tables(rows, quartiles, base, title)
+  files.update(markdown=base + ".md", csv=base + ".csv", json=base + ".json",
+               cdf=os.path.join(output_dir, "pose_cdf.png"))
+  plot_cdfs(all_errors, files["cdf"], title)
+  summary = {"workdir": os.path.abspath(workdir), "step": step, "rows": rows,
+             "quartiles": {f"{task} {mode}": parts for (task, mode), parts in quartiles.items()},
+             "fold_symmetry": fold_symmetry, "seed": seed, "pairs_per_mesh": pairs_per_mesh,
+             "files": files}
+  with open(files["json"], "w") as f:
+    json.dump(summary, f, indent=1)
+  print(table, flush=True)
+  print("\n".join(f"{name}: {path}" for name, path in files.items()), flush=True)
+  return summary
+
+
+def _row(summary: dict) -> dict:
+  return {"median": summary["median"], "acc@15": summary["acc@15"], "acc@30": summary["acc@30"],
+          "count": summary["count"]}
