@@ -88,9 +88,52 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
   embed = lambda images: stage.features(variables, images, "embedding")
   image_size = stage.input_shape[0]
+  estimate = jax.jit(lambda a, b: pose.relative_pose(embed, a, b, image_size=image_size,
+                                                     top_k=top_k, grid_bandwidth=grid_bandwidth))
 
   def relative_pose(img_a, img_b):
-    return pose.relative_pose(embed, img_a, img_b, image_size=image_size, top_k=top_k,
-                              grid_bandwidth=grid_bandwidth)
+    # Values (NaN, pixel range) can only be checked here, before jit; shapes are checked in both.
+    pose.prepare_images(img_a, image_size, "img_a")
+    pose.prepare_images(img_b, image_size, "img_b")
+    return estimate(img_a, img_b)
 
   return relative_pose
+
+
+def load_image_to_mesh(workdir: str, step: int | None = None, top_k: int | None = None):
+  """Image-to-mesh alignment with the embedding network in `workdir` and the Φ it regresses.
+
+  Returns:
+    align(images, spheres) -> (rotation, confidence): views as for `load_relative_pose` and
+    spherical maps (2b, 2b, C) or (N, 2b, 2b, C) of meshes as the training data holds them
+    (`data_pipelines.spherical_map`); rotation (..., 3, 3) takes the object in the view to the
+    pose of the mesh in its map: R·E(view) ≈ Φ_k(map), normalised as E's targets (the paper's
+    Table 4). With top_k, (..., k, 3, 3) and (..., k).
+  """
+  stage, variables = load_variables(workdir, step)
+  if stage.feature_names != ("embedding",):
+    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  stage.load_phi()
+  sphere_shape = (2 * stage.config.data.builder.bandwidth,) * 2 + (
+      len(stage.config.data.builder.channels),)
+  embed = lambda images: stage.features(variables, images, "embedding")
+  correlate = jax.jit(lambda views, maps: pose.align(embed(views), stage.targets(maps), top_k))
+
+  def align(images, spheres):
+    views, batched = pose.prepare_images(images, stage.input_shape[0], "images")
+    maps = spheres if hasattr(spheres, "shape") else np.asarray(spheres)
+    if tuple(maps.shape[-3:]) != sphere_shape or maps.ndim not in (3, 4):
+      raise ValueError(f"spheres must be (2b, 2b, C) or (N, 2b, 2b, C) = {sphere_shape}; got "
+                       f"{maps.shape}")
+    if not isinstance(maps, jax.core.Tracer) and not np.isfinite(np.asarray(maps)).all():
+      raise ValueError("spheres contain NaN or inf values")
+    maps = maps.reshape((-1,) + sphere_shape)
+    if batched and maps.shape[0] not in (1, views.shape[0]):
+      raise ValueError(f"{views.shape[0]} images against {maps.shape[0]} spheres: pass as many, "
+                       "or one of either")
+    rotation, confidence = correlate(views, maps)
+    if not batched and maps.shape[0] == 1 and np.ndim(spheres) == 3:
+      return rotation[0], confidence[0]
+    return rotation, confidence
+
+  return align

@@ -1,0 +1,170 @@
+"""The embed stage end to end on tiny data: Φ trained first, an interrupted run resumed exactly,
+the exported relative_pose and image-to-mesh functions, and the pose evaluation binary."""
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+import data_pipelines
+from configs import embed_tiny
+from equivariant_embeddings import pose
+from equivariant_embeddings import sphere
+from experiments import export
+from experiments import metrics
+from experiments import pose_evaluation
+from experiments import train_lib
+from tests.experiments import test_train_lib
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def tiny_embed_config(data_dir):
+  config = embed_tiny.get_config()
+  config.data.data_dir = data_dir
+  config.phi.data.data_dir = data_dir
+  return config
+
+
+@pytest.fixture(scope="module")
+def trained_embed(tmp_path_factory, tiny_data_dir, jax_compilation_cache):
+  """(config, workdir, results) of a finished tiny embed run that trained its own Φ."""
+  del jax_compilation_cache
+  config = tiny_embed_config(tiny_data_dir)
+  workdir = str(tmp_path_factory.mktemp("embed"))
+  return config, workdir, train_lib.train_and_evaluate(config, workdir)
+
+
+def test_run_trains_phi_first_and_records_its_targets(trained_embed):
+  config, workdir, results = trained_embed
+  phi_dir = os.path.join(workdir, "spherical_cnn")
+  assert train_lib.is_complete(config.phi, phi_dir)  # Φ trained in the sub-workdir, 4 steps
+  with open(os.path.join(workdir, "targets.json")) as f:
+    targets = json.load(f)
+  assert targets["phi_workdir"] == os.path.abspath(phi_dir) and targets["phi_step"] == 4
+  assert targets["layer"] == "block_1" and targets["feature_shape"] == [8, 8, 8]
+  assert len(targets["mean"]) == len(targets["std"]) == 8 and min(targets["std"]) > 0
+  # Φ's variables are constants of E's step, not part of E's checkpoints.
+  _, variables = export.load_variables(workdir)
+  assert set(variables["params"]) == {"encoder", "decoder"}
+  # Each evaluation reports the loss and the pose errors of E and of the targets themselves.
+  for name in ("loss", "relative_error", "pose_median", "pose_acc@15", "target_pose_median"):
+    assert np.isfinite(results[name]), name
+  assert 0 <= results["pose_median"] <= 180
+
+
+def test_interrupted_run_resumes_to_the_same_model(trained_embed, tmp_path, monkeypatch):
+  config, workdir, expected = trained_embed
+  resumed = str(tmp_path / "resumed")
+
+  class KilledAtEsFourthBatch(data_pipelines.BatchIterator):
+    """The second iterator made (E's, after Φ's) stops the run before its fourth batch."""
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+      super().__init__(*args, **kwargs)
+      type(self).made += 1
+      self.served, self.is_embed = 0, type(self).made == 2
+
+    def __next__(self):
+      if self.is_embed and self.served == 3:
+        raise test_train_lib.Interrupted
+      self.served += 1
+      return super().__next__()
+
+  with monkeypatch.context() as patch:
+    patch.setattr(data_pipelines, "BatchIterator", KilledAtEsFourthBatch)
+    with pytest.raises(test_train_lib.Interrupted):
+      train_lib.train_and_evaluate(config, resumed)  # trains its Φ, then E until the 4th batch
+  assert sorted(os.listdir(os.path.join(resumed, "checkpoints"))) == ["2"]
+  assert train_lib.train_and_evaluate(config, resumed) == expected  # Φ reused, E resumed at 2
+  assert (test_train_lib.comparable(metrics.read_metrics(resumed)) ==
+          test_train_lib.comparable(metrics.read_metrics(workdir)))
+  jax.tree.map(np.testing.assert_array_equal, export.load_variables(resumed)[1],
+               export.load_variables(workdir)[1])
+
+
+def test_exported_relative_pose(trained_embed):
+  _, workdir, _ = trained_embed
+  relative_pose = export.load_relative_pose(workdir)
+  stage, variables = export.load_variables(workdir)
+  views = np.random.default_rng(0).uniform(size=(3, 8, 8, 1)).astype(np.float32)
+  rotation, confidence = relative_pose(views, views[::-1])
+  assert rotation.shape == (3, 3, 3) and confidence.shape == (3,)
+  # The same as correlating the network's embeddings directly.
+  embeddings = stage.features(variables, views)
+  want, _ = pose.align(embeddings, embeddings[::-1])
+  np.testing.assert_allclose(rotation, want, atol=1e-4)
+  assert np.all(np.abs(confidence) <= 1 + 1e-5)
+  # A view against itself: the identity, with confidence 1.
+  identity, own = relative_pose(views[0, ..., 0], views[0])
+  assert identity.shape == (3, 3) and float(own) == pytest.approx(1.0, abs=1e-4)
+  assert float(sphere.rotation_angle_deg(identity, np.eye(3))) < 0.1
+  # Inside the caller's jit and vmap, and from uint8 views.
+  np.testing.assert_allclose(jax.jit(relative_pose)(views, views[::-1])[0], rotation, atol=1e-4)
+  np.testing.assert_allclose(jax.vmap(relative_pose)(views, views[::-1])[0], rotation, atol=1e-4)
+  as_uint8 = np.round(views * 255).astype(np.uint8)
+  np.testing.assert_allclose(relative_pose(as_uint8, as_uint8[::-1])[0],
+                             relative_pose(as_uint8 / np.float32(255), as_uint8[::-1] / np.float32(
+                                 255))[0], atol=1e-4)
+  top, scores = export.load_relative_pose(workdir, top_k=2)(views, views[::-1])
+  assert top.shape == (3, 2, 3, 3) and scores.shape == (3, 2)
+  with pytest.raises(ValueError, match="img_a must be one grayscale view"):
+    relative_pose(np.zeros((2, 16, 16, 1), np.float32), views[:2])
+  with pytest.raises(ValueError, match="img_b contain NaN"):
+    relative_pose(views, np.full_like(views, np.nan))
+  with pytest.raises(ValueError, match="not an embedding network"):
+    export.load_relative_pose(os.path.join(workdir, "spherical_cnn"))
+
+
+def test_image_to_mesh_alignment(trained_embed):
+  _, workdir, _ = trained_embed
+  align = export.load_image_to_mesh(workdir)
+  views = np.random.default_rng(1).uniform(size=(2, 8, 8, 1)).astype(np.float32)
+  spheres = np.random.default_rng(2).uniform(size=(2, 16, 16, 1)).astype(np.float32)
+  rotation, confidence = align(views, spheres)
+  assert rotation.shape == (2, 3, 3) and confidence.shape == (2,)
+  single, _ = align(views[0], spheres[0])
+  np.testing.assert_allclose(single, rotation[0], atol=1e-4)
+  with pytest.raises(ValueError, match="spheres must be"):
+    align(views, spheres[:, :8])
+
+
+def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path):
+  _, workdir, _ = trained_embed
+  output = str(tmp_path / "pose")
+  summary = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1)
+  rows = {(r["method"], r["task"], r["mode"], r["category"]) for r in summary["rows"]}
+  for mode in ("2dof", "3dof"):
+    for task in ("IB", "CB", "I2M"):
+      for method in ("E", "E, grid argmax"):
+        assert {(method, task, mode, c) for c in ("airplane", "mug", "all")} <= rows
+    assert ("oracle Φ(map)", "IB", mode, "all") in rows
+  ib = [r for r in summary["rows"] if r["task"] == "IB" and r["category"] == "all"]
+  assert all(r["count"] == 4 * 3 for r in ib)  # 4 test meshes, 3 rotations each
+  for name in ("pose_test.md", "pose_test.csv", "pose_test.json"):
+    assert os.path.getsize(os.path.join(output, name)) > 0
+  for name in ("pose_cdf.png", "pose_examples.png"):
+    with open(os.path.join(output, name), "rb") as f:
+      assert f.read(8) == PNG_SIGNATURE
+  # Seeds are fixed (and the rendered views cached): the same checkpoint gives the same table.
+  again = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1)
+  assert again["rows"] == summary["rows"]
+
+
+def test_evaluate_pose_binary(trained_embed, tmp_path, jax_compilation_cache):
+  _, workdir, _ = trained_embed
+  env = dict(os.environ, JAX_PLATFORMS="cpu",
+             **{name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+  result = subprocess.run(
+      [sys.executable, "-m", "experiments.evaluate_pose", f"--workdir={workdir}",
+       f"--output_dir={tmp_path}", "--modes=3dof", "--num_workers=1", "--fold_symmetry"],
+      cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert "## IB, 3DOF" in result.stdout and "symmetry-folded" in result.stdout
+  assert os.path.exists(os.path.join(tmp_path, "pose_test.md"))
