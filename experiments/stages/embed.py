@@ -78,9 +78,10 @@ class EmbedStage:
     self._phi = None  # (Φ stage, variables), loaded for training
     self._targets = self._read_targets()
     if self._targets is not None:
-      grid_size, _, channels = self._targets["feature_shape"]
+      self.model_shape = tuple(self._targets["feature_shape"])
     else:
-      grid_size, _, channels = self._phi_feature_shape(self._phi_config())
+      self.model_shape = self._phi_feature_shape(self._phi_config())
+    grid_size, _, channels = self.model_shape
     self.model = EmbeddingNet(grid_size=grid_size, channels=channels, **config.model)
     self._pose_pairs = None
 
@@ -124,12 +125,26 @@ class EmbedStage:
     phi_stage = SphericalCNNStage(config_io.load_config(directory))
     step = self._targets["phi_step"] if self._targets else None
     variables, step = checkpoints.restore_variables(directory, step)
-    if phi_stage.input_shape[:2] != (2 * self.config.data.builder.bandwidth,) * 2 or (
-        phi_stage.input_shape[2] != len(self.config.data.builder.channels)):
-      raise ValueError(f"Φ in {directory} reads maps of shape {phi_stage.input_shape}, but this "
-                       f"config's dataset has bandwidth {self.config.data.builder.bandwidth} and "
-                       f"channels {self.config.data.builder.channels}")
-    self._phi = (phi_stage, jax.device_put(variables), os.path.abspath(directory), step)
+    self.use_phi(phi_stage, variables, os.path.abspath(directory), step)
+
+  def use_phi(self, phi_stage, variables, directory: str = "", step: int = 0,
+              normalisation=None) -> None:
+    """Uses a given Φ (stage and variables), e.g. a freshly initialised one in benchmarks.
+
+    normalisation: optional (mean, std) per channel; by default that of targets.json, if any.
+    """
+    builder = self.config.data.builder
+    if tuple(phi_stage.input_shape) != (2 * builder.bandwidth, 2 * builder.bandwidth,
+                                        len(builder.channels)):
+      raise ValueError(f"Φ {directory} reads maps of shape {phi_stage.input_shape}, but this "
+                       f"config's dataset has bandwidth {builder.bandwidth} and channels "
+                       f"{builder.channels}")
+    self._phi = (phi_stage, jax.device_put(variables), directory, step)
+    if normalisation is not None:
+      mean, std = normalisation
+      self._targets = {"phi_workdir": directory, "phi_step": step,
+                       "layer": self.config.target_layer, "feature_shape": list(self.model_shape),
+                       "mean": list(map(float, mean)), "std": list(map(float, std))}
 
   def raw_targets(self, spheres):
     """Φ_k of spherical maps (batch, 2b, 2b, C), before normalisation (after `load_phi`)."""
