@@ -44,11 +44,11 @@ def prepare_images(images, image_size: int, name: str = "images"):
   shape, s = tuple(images.shape), image_size
   if shape in ((s, s), (s, s, 1)):
     batched = False
-  elif len(shape) in (3, 4) and shape[1:3] == (s, s) and shape[3:] in ((), (1,)):
+  elif len(shape) in (3, 4) and shape[1:3] == (s, s) and shape[3:] in ((), (1,)) and shape[0]:
     batched = True
   else:
     raise ValueError(f"{name} must be one grayscale view (S, S) or (S, S, 1), or a batch (N, S, S) "
-                     f"or (N, S, S, 1), with S = {s}; got shape {shape}")
+                     f"or (N, S, S, 1) with N >= 1, with S = {s}; got shape {shape}")
   dtype = jnp.dtype(images.dtype)
   if dtype == jnp.uint8:
     images = jnp.asarray(images, jnp.float32) / 255.0
@@ -86,6 +86,8 @@ def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None):
     (rotation (..., 3, 3), confidence (...)) or, with top_k, ((..., k, 3, 3), (..., k)). The
     confidence is peak / (‖f‖ ‖g‖) in [−1, 1]; missing hypotheses (fewer than k maxima) have −inf.
   """
+  if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+    raise ValueError(f"top_k must be None or an integer >= 1, got {top_k!r}")
   if top_k is None:
     rotation, peak = sphere.best_rotation(f, g, grid_bandwidth)
   else:
@@ -133,8 +135,10 @@ def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = N
 
 def error_summary(errors_deg, thresholds=ACCURACY_THRESHOLDS_DEG) -> dict:
   """The paper's pose metrics of angular errors (N,) in degrees: {"median": °, "acc@15": fraction
-  at most 15°, "acc@30": ..., "count": N}; NaN median for no errors."""
+  at most 15°, "acc@30": ..., "count": N}; NaN metrics for no errors, ValueError for NaN errors."""
   errors = np.asarray(errors_deg, np.float64).reshape(-1)
+  if np.isnan(errors).any():
+    raise ValueError(f"errors_deg holds {int(np.isnan(errors).sum())} NaN values")
   summary = {"median": float(np.median(errors)) if errors.size else float("nan"),
              "count": int(errors.size)}
   for threshold in thresholds:

@@ -16,7 +16,8 @@ symmetry). Methods, in the same table:
   oracle Φ(map)        Φ's normalised features of the true ray-cast maps in place of E: the bound
                        that E approaches (IB and CB only).
 It reports the median error, acc@15 and acc@30 per category and over all, the error by confidence
-quartile, and writes pose_<split>.md / .csv / .json, pose_cdf.png and pose_examples.png.
+quartile, the embeddings' equivariance error on IB pairs beside that of Φ's targets, and writes
+pose_test.md / .csv / .json, pose_cdf.png and pose_examples.png.
 """
 
 import csv
@@ -64,7 +65,7 @@ def test_records(config, categories=None, max_meshes_per_category=None):
     if unknown:
       raise ValueError(f"categories {sorted(unknown)} are not in the dataset's {class_names}")
   records, per_class = [], {}
-  for record in builder._split_records("test"):  # pylint: disable=protected-access
+  for record in builder.mesh_records("test"):
     name = class_names[record.label]
     if categories and name not in categories:
       continue
@@ -177,6 +178,20 @@ def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
   return errors
 
 
+def equivariance_errors(maps_a, maps_b, rotation_a, rotation_b):
+  """‖B(m_b) − R·B(m_a)‖ / ‖B(m_b)‖ per pair, R = R_b R_aᵀ and B the band limit (where rotation is
+  exact): how far maps of two views of one mesh are from rotated copies of each other. (P,)."""
+  errors = []
+  for first in range(0, len(maps_a), _CHUNK):
+    part = slice(first, first + _CHUNK)
+    relative = rotation_b[part] @ np.swapaxes(rotation_a[part], -1, -2)
+    rotated = sphere.rotate_spherical(maps_a[part], relative.astype(np.float32))
+    target = sphere.band_limit(maps_b[part])
+    errors.append(np.asarray(jnp.linalg.norm((target - rotated).reshape(len(target), -1), axis=1) /
+                             jnp.linalg.norm(target.reshape(len(target), -1), axis=1)))
+  return np.concatenate(errors) if errors else np.zeros((0,))
+
+
 def confidence_quartiles(errors, confidences) -> list:
   """Median error in each quartile of confidence, lowest confidence first: 4 dicts."""
   if len(errors) < 4:
@@ -187,7 +202,7 @@ def confidence_quartiles(errors, confidences) -> list:
           for part in np.array_split(order, 4)]
 
 
-def _write_tables(rows, quartiles, path_base, title) -> str:
+def _write_tables(rows, quartiles, equivariance, path_base, title) -> str:
   with open(path_base + ".csv", "w", newline="") as f:
     writer = csv.DictWriter(f, fieldnames=["method", "task", "mode", "category", "median",
                                            "acc@15", "acc@30", "count"])
@@ -215,6 +230,12 @@ def _write_tables(rows, quartiles, path_base, title) -> str:
       lines.append(f"| {task} | {mode} | " + " | ".join(
           f"{p['median']:.1f}° (conf {p['confidence_from']:.2f}–{p['confidence_to']:.2f})"
           for p in parts) + " |")
+  if equivariance:
+    lines += ["", "## Equivariance: median of ‖m(view b) − R_b R_aᵀ·m(view a)‖ / ‖m(view b)‖ over "
+              "IB pairs", "", "| mode | " + " | ".join(next(iter(equivariance.values()))) + " |",
+              "|---|" + "---|" * len(next(iter(equivariance.values())))]
+    for mode, values in equivariance.items():
+      lines.append(f"| {mode} | " + " | ".join(f"{v:.3f}" for v in values.values()) + " |")
   text = "\n".join(lines) + "\n"
   with open(path_base + ".md", "w") as f:
     f.write(text)
@@ -308,7 +329,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   builder = config.data.builder
   embed_fn = jax.jit(lambda x: stage.features(variables, x))
   target_fn = jax.jit(stage.targets)
-  rows, quartiles, all_errors, files = [], {}, {}, {}
+  rows, quartiles, all_errors, files, equivariance = [], {}, {}, {}, {}
   for mode in modes:
     spec = examples_lib.ExampleSpec(
         image_size=builder.image_size, bandwidth=builder.bandwidth, channels=builder.channels,
@@ -321,6 +342,11 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
                                           f"Φ features of {mode} maps")
     rotations = np.stack([e["rotation"] for e in rendered]).astype(np.float64)
     pairs = make_pairs(mesh_ids, labels, pairs_per_mesh, np.random.default_rng(seed))
+    index_a, index_b = pairs["IB"]
+    equivariance[mode] = {
+        name: float(np.median(equivariance_errors(maps[index_a], maps[index_b],
+                                                  rotations[index_a], rotations[index_b])))
+        for name, maps in (("E", embeddings), ("targets Φ(map)", targets))}
     for task in TASKS:
       index_a, index_b = pairs[task]
       inputs = {METHOD_E: (embeddings, targets if task == "I2M" else embeddings),
@@ -349,13 +375,13 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   title = (f"Relative pose, {config.data.name} test split, E at step {step} "
            f"({os.path.abspath(workdir)}){', symmetry-folded' if fold_symmetry else ''}")
   base = os.path.join(output_dir, "pose_test")
-  table = _write_tables(rows, quartiles, base, title)
+  table = _write_tables(rows, quartiles, equivariance, base, title)
   files.update(markdown=base + ".md", csv=base + ".csv", json=base + ".json",
                cdf=os.path.join(output_dir, "pose_cdf.png"))
   plot_cdfs(all_errors, files["cdf"], title)
   summary = {"workdir": os.path.abspath(workdir), "step": step, "rows": rows,
              "quartiles": {f"{task} {mode}": parts for (task, mode), parts in quartiles.items()},
-             "fold_symmetry": fold_symmetry, "seed": seed, "pairs_per_mesh": pairs_per_mesh,
+             "equivariance": equivariance, "fold_symmetry": fold_symmetry, "seed": seed, "pairs_per_mesh": pairs_per_mesh,
              "files": files}
   with open(files["json"], "w") as f:
     json.dump(summary, f, indent=1)

@@ -114,10 +114,20 @@ def test_top_k_hypotheses_of_a_symmetric_object(base_map):
 def test_error_summary():
   summary = pose.error_summary([1.0, 10.0, 20.0, 40.0])
   assert summary == {"median": 15.0, "count": 4, "acc@15": 0.5, "acc@30": 0.75}
+  with pytest.raises(ValueError, match="NaN"):
+    pose.error_summary([1.0, np.nan])
+
+
+@pytest.mark.parametrize("top_k", [0, -1, 1.5, True])
+def test_top_k_must_be_a_positive_integer(top_k):
+  f = np.zeros((8, 8, 1), np.float32)
+  with pytest.raises(ValueError, match="top_k must be None or an integer >= 1"):
+    pose.align(f, f, top_k=top_k)
 
 
 @pytest.mark.parametrize("images,match", [
     (np.zeros((SIZE, SIZE, 3), np.float32), "one grayscale view"),
+    (np.zeros((0, SIZE, SIZE, 1), np.float32), "one grayscale view"),
     (np.zeros((2, SIZE + 1, SIZE + 1, 1), np.float32), "one grayscale view"),
     (np.zeros((2, SIZE, SIZE, 1), np.int32), "float in \\[0, 1\\] or uint8"),
     (np.zeros((2, SIZE, SIZE, 1), bool), "float in \\[0, 1\\] or uint8"),

@@ -188,6 +188,13 @@ class MeshPairBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """The `examples.MeshRecord`s of the builder's own "train" or "test" split."""
     raise NotImplementedError
 
+  def mesh_records(self, split: str) -> list:
+    """The `examples.MeshRecord`s (mesh id, label, file or synthetic recipe) of one of SPLITS,
+    without building anything: what evaluations that render their own views start from."""
+    if split not in self.SPLITS:
+      raise ValueError(f"split must be one of {self.SPLITS}, got {split!r}")
+    return self._split_records(split)
+
   def _split_records(self, split: str) -> list:
     """The records of one of SPLITS: "train" and "validation" partition `_records("train")`."""
     if split == "test":

@@ -147,6 +147,9 @@ def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path):
     assert ("oracle Φ(map)", "IB", mode, "all") in rows
   ib = [r for r in summary["rows"] if r["task"] == "IB" and r["category"] == "all"]
   assert all(r["count"] == 4 * 3 for r in ib)  # 4 test meshes, 3 rotations each
+  # Oracle maps are rotated copies of each other up to ray-casting and band-limiting.
+  assert summary["equivariance"]["3dof"]["targets Φ(map)"] < 0.5
+  assert set(summary["equivariance"]) == {"2dof", "3dof"}
   for name in ("pose_test.md", "pose_test.csv", "pose_test.json"):
     assert os.path.getsize(os.path.join(output, name)) > 0
   for name in ("pose_cdf.png", "pose_examples.png"):
