@@ -171,3 +171,20 @@ def test_evaluate_pose_binary(trained_embed, tmp_path, jax_compilation_cache):
   assert result.returncode == 0, result.stderr[-3000:]
   assert "## IB, 3DOF" in result.stdout and "symmetry-folded" in result.stdout
   assert os.path.exists(os.path.join(tmp_path, "pose_test.md"))
+
+
+def test_eight_devices_give_the_same_losses_as_one(trained_embed, tmp_path, tiny_data_dir,
+                                                   jax_compilation_cache):
+  _, workdir, _ = trained_embed
+  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="--xla_force_host_platform_device_count=8",
+             **{name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+  result = subprocess.run(
+      [sys.executable, "-m", "experiments.train", "--config=configs/embed_tiny.py",
+       f"--workdir={tmp_path}", f"--config.data.data_dir={tiny_data_dir}",
+       f"--config.phi.data.data_dir={tiny_data_dir}"],
+      cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-4000:]
+  assert "needs a trained spherical_cnn model" in result.stderr and "8 device(s)" in result.stderr
+  losses = lambda d: [r["loss"] for r in metrics.read_metrics(d) if r["split"] == "train"]
+  # As for the spherical CNN (test_train_binary): only the order of cross-device sums differs.
+  np.testing.assert_allclose(losses(str(tmp_path)), losses(workdir), rtol=1e-5)
