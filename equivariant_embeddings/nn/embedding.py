@@ -88,7 +88,8 @@ class ImageEncoder(nn.Module):
       train: batch statistics (True) or running averages (False) in the batch norms.
 
     Returns:
-      (batch, code_size) float32 codes (after the activation).
+      (batch, code_size) float32 codes, linear (no activation: a ReLU here lets training kill the
+      whole code, which makes every output the targets' mean).
     """
     _check_images(images)
     act = activations.activation(self.activation)
@@ -104,7 +105,7 @@ class ImageEncoder(nn.Module):
         break
       channels, index = min(2 * channels, self.max_width), index + 1
     h = nn.Conv(self.code_size, h.shape[1:3], padding="VALID", name="to_code")(h)
-    return act(h.reshape(h.shape[0], self.code_size))
+    return h.reshape(h.shape[0], self.code_size)
 
 
 def _spherical_conv3x3(features: int, name: str):
@@ -213,7 +214,10 @@ class SphericalDecoder(nn.Module):
       h = SphericalUpBlock(channels, self.activation, name=f"up_{index}")(h, train)
       for repeat in range(1, self.blocks_per_stage):
         h = SphericalResidualBlock(self.activation, name=f"up_{index}_block_{repeat}")(h, train)
-    out = nn.Conv(self.channels, (3, 3), padding="VALID", name="to_maps")(spherical_pad(h, 1))
+    # Zero-initialised: training starts from the targets' mean (0 after normalisation) instead of
+    # first erasing a random input dependence, which left the network near a constant output.
+    out = nn.Conv(self.channels, (3, 3), padding="VALID", kernel_init=nn.initializers.zeros,
+                  name="to_maps")(spherical_pad(h, 1))
     return out.astype(jnp.float32)
 
 
