@@ -31,3 +31,18 @@ def area_weighted_huber(predictions, targets, delta: float = 1.0):
   weights = jnp.asarray(grid.area_weights(predictions.shape[1] // 2), predictions.dtype)
   losses = optax.huber_loss(predictions, targets, delta=delta)
   return jnp.mean(losses * weights[:, None, None], axis=(1, 2, 3))
+
+
+def geodesic_loss(predicted, target):
+  """The angle in radians between rotation matrices (..., 3, 3), per rotation: (...).
+
+  2·arcsin(‖R̂ − R‖_F / 2√2) equals arccos((tr(Rᵀ R̂) − 1)/2) (DESIGN.md §3.3) but keeps a finite
+  gradient at R̂ = R, where arccos is not differentiable: the norm is smoothed by a tiny ε there.
+  """
+  predicted, target = jnp.asarray(predicted), jnp.asarray(target)
+  if predicted.shape[-2:] != (3, 3) or target.shape[-2:] != (3, 3):
+    raise ValueError(f"predicted and target must be rotation matrices (..., 3, 3); got "
+                     f"{predicted.shape} and {target.shape}")
+  squared = jnp.sum((predicted - target) ** 2, axis=(-2, -1))
+  chord = jnp.sqrt(squared + 1e-12) / (2 * jnp.sqrt(2.0))
+  return 2 * jnp.arcsin(jnp.clip(chord, 0.0, 1.0 - 1e-7))

@@ -133,6 +133,30 @@ def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = N
   return rotation, confidence
 
 
+def relative_pose_from_poses(predict_poses, img_a, img_b, *, image_size: int):
+  """Relative pose from two absolutely regressed poses, R̂_b R̂_aᵀ (the regression baseline).
+
+  Args:
+    predict_poses: views (N, S, S, 1) float32 -> rotations (N, 3, 3) of the objects.
+    img_a, img_b, image_size: as for `relative_pose`.
+
+  Returns:
+    (rotation, confidence) shaped as `relative_pose`'s; the confidence is NaN (a regressor has
+    none).
+  """
+  a, batched_a = prepare_images(img_a, image_size, "img_a")
+  b, batched_b = prepare_images(img_b, image_size, "img_b")
+  if batched_a and batched_b and a.shape[0] != b.shape[0]:
+    raise ValueError(f"img_a and img_b are batches of different sizes, {a.shape[0]} and "
+                     f"{b.shape[0]}: pass batches of the same size, or a single view for either")
+  poses = predict_poses(jnp.concatenate([a, b]))
+  rotation = poses[a.shape[0]:] @ jnp.swapaxes(poses[:a.shape[0]], -1, -2)
+  confidence = jnp.full(rotation.shape[:-2], jnp.nan, rotation.dtype)
+  if not (batched_a or batched_b):
+    return rotation[0], confidence[0]
+  return rotation, confidence
+
+
 def error_summary(errors_deg, thresholds=ACCURACY_THRESHOLDS_DEG) -> dict:
   """The paper's pose metrics of angular errors (N,) in degrees: {"median": °, "acc@15": fraction
   at most 15°, "acc@30": ..., "count": N}; NaN metrics for no errors, ValueError for NaN errors."""

@@ -69,10 +69,11 @@ def load_feature_extractor(workdir: str, layer: str, step: int | None = None):
 
 def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None = None,
                        grid_bandwidth: int | None = None):
-  """`relative_pose(img_a, img_b)` with the embedding network trained in `workdir` (an embed stage).
+  """`relative_pose(img_a, img_b)` with the embedding network trained in `workdir` (an embed stage),
+  or with the pose-regression baseline (a regression stage: R̂_b R̂_aᵀ, confidence NaN).
 
   Args:
-    workdir: an embed training workdir.
+    workdir: an embed or regression training workdir.
     step: the checkpoint step (default: the latest).
     top_k: None for the single best rotation, or the number of distinct hypotheses to return.
     grid_bandwidth: the correlation's search grid (`pose.relative_pose`; default 2b).
@@ -84,12 +85,20 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     It can be jitted and vmapped inside the caller's code. See `equivariant_embeddings.pose`.
   """
   stage, variables = load_variables(workdir, step)
-  if stage.feature_names != ("embedding",):
-    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
-  embed = lambda images: stage.features(variables, images, "embedding")
   image_size = stage.input_shape[0]
-  estimate = jax.jit(lambda a, b: pose.relative_pose(embed, a, b, image_size=image_size,
-                                                     top_k=top_k, grid_bandwidth=grid_bandwidth))
+  if stage.feature_names == ("rotation",):  # the regression baseline: R̂_b R̂_aᵀ
+    if top_k is not None:
+      raise ValueError("top_k needs an embedding network; a regression workdir gives one pose")
+    poses = lambda images: stage.features(variables, images, "rotation")
+    estimate = jax.jit(lambda a, b: pose.relative_pose_from_poses(poses, a, b,
+                                                                  image_size=image_size))
+  elif stage.feature_names == ("embedding",):
+    embed = lambda images: stage.features(variables, images, "embedding")
+    estimate = jax.jit(lambda a, b: pose.relative_pose(embed, a, b, image_size=image_size,
+                                                       top_k=top_k, grid_bandwidth=grid_bandwidth))
+  else:
+    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network "
+                     "or a pose regressor")
 
   def relative_pose(img_a, img_b):
     # Values (NaN, pixel range) can only be checked here, before jit; shapes are checked in both.

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "curves.png"
 # The metrics with a panel in curves.png, when the records have them.
-PLOTTED = ("loss", "accuracy", "relative_error", "pose_median")
+PLOTTED = ("loss", "accuracy", "relative_error", "pose_median", "angle_error_deg")
 
 
 def read_metrics(workdir: str) -> list:

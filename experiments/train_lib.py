@@ -52,7 +52,7 @@ def make_train_step(stage, tx, schedule):
 
     def loss_fn(params):
       losses, per_example, model_state = stage.per_example_losses(
-          {"params": params, **state.model_state}, batch, rng, train=True)
+          {"params": params, **state.model_state}, batch, rng, train=True, step=state.step)
       return losses.mean(), (per_example, model_state)
 
     (loss, (per_example, model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
@@ -73,7 +73,7 @@ def make_eval_step(stage):
 
   def eval_step(state: TrainState, batch: dict):
     losses, per_example, _ = stage.per_example_losses(
-        {"params": state.params, **state.model_state}, batch, None, train=False)
+        {"params": state.params, **state.model_state}, batch, None, train=False, step=state.step)
     mask = batch["mask"]
     sums = {name: jnp.sum(value * mask) for name, value in {"loss": losses, **per_example}.items()}
     sums["num_examples"] = jnp.sum(mask)

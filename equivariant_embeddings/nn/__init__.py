@@ -13,6 +13,7 @@ from equivariant_embeddings.nn.pooling import area_pool
 from equivariant_embeddings.nn.pooling import degree_norms
 from equivariant_embeddings.nn.pooling import global_average
 from equivariant_embeddings.nn.pooling import spectral_pool
+from equivariant_embeddings.nn.pose_regression import PoseRegressor
 from equivariant_embeddings.nn.residual import ResidualBlock
 from equivariant_embeddings.nn.spectral import resize_coefficients
 from equivariant_embeddings.nn.spherical_cnn import SphericalCNN

@@ -10,7 +10,9 @@ from equivariant_embeddings.sphere.grid import longitudes
 from equivariant_embeddings.sphere.grid import quadrature_weights
 from equivariant_embeddings.sphere.rotate import rotate_coefficients
 from equivariant_embeddings.sphere.rotate import rotate_spherical
+from equivariant_embeddings.sphere.rotations import axis_angle_to_matrix
 from equivariant_embeddings.sphere.rotations import euler_to_matrix
+from equivariant_embeddings.sphere.rotations import matrix_to_axis_angle
 from equivariant_embeddings.sphere.rotations import matrix_to_euler
 from equivariant_embeddings.sphere.rotations import random_rotations
 from equivariant_embeddings.sphere.rotations import rotation_angle_deg

@@ -91,3 +91,46 @@ def rotation_angle_deg(r1, r2):
     raise ValueError(f"rotation_angle_deg expects (..., 3, 3) matrices; got {r1.shape} and {r2.shape}")
   chord = jnp.linalg.norm(r1 - r2, axis=(-2, -1)) / (2 * jnp.sqrt(2.0))
   return jnp.degrees(2 * jnp.arcsin(jnp.clip(chord, 0.0, 1.0)))
+
+
+def axis_angle_to_matrix(v):
+  """Rotation matrices of axis-angle vectors v = θ·axis (..., 3) → (..., 3, 3) (Rodrigues).
+
+  Differentiable everywhere, including v = 0 (the series form is used for small angles).
+  """
+  theta2 = jnp.sum(v * v, axis=-1)[..., None, None]
+  small = theta2 < 1e-8
+  safe2 = jnp.where(small, 1.0, theta2)
+  theta = jnp.sqrt(safe2)
+  a = jnp.where(small, 1.0 - theta2 / 6.0, jnp.sin(theta) / theta)
+  b = jnp.where(small, 0.5 - theta2 / 24.0, (1.0 - jnp.cos(theta)) / safe2)
+  x, y, z = v[..., 0], v[..., 1], v[..., 2]
+  zero = jnp.zeros_like(x)
+  k = jnp.stack([jnp.stack([zero, -z, y], -1), jnp.stack([z, zero, -x], -1),
+                 jnp.stack([-y, x, zero], -1)], -2)
+  return jnp.eye(3, dtype=v.dtype) + a * k + b * (k @ k)
+
+
+def matrix_to_axis_angle(r):
+  """Axis-angle vectors θ·axis (..., 3), θ in [0, π], of rotation matrices (..., 3, 3).
+
+  Through the unit quaternion, picked by Shepperd's rule (the largest of the four diagonal
+  combinations), which stays accurate near θ = π where the skew part vanishes.
+  """
+  r00, r11, r22 = r[..., 0, 0], r[..., 1, 1], r[..., 2, 2]
+  t = jnp.stack([1 + r00 + r11 + r22, 1 + r00 - r11 - r22, 1 - r00 + r11 - r22,
+                 1 - r00 - r11 + r22], axis=-1)
+  d21, d02, d10 = r[..., 2, 1] - r[..., 1, 2], r[..., 0, 2] - r[..., 2, 0], r[..., 1, 0] - r[..., 0, 1]
+  s10, s02, s21 = r[..., 1, 0] + r[..., 0, 1], r[..., 0, 2] + r[..., 2, 0], r[..., 2, 1] + r[..., 1, 2]
+  candidates = jnp.stack([
+      jnp.stack([t[..., 0], d21, d02, d10], -1), jnp.stack([d21, t[..., 1], s10, s02], -1),
+      jnp.stack([d02, s10, t[..., 2], s21], -1), jnp.stack([d10, s02, s21, t[..., 3]], -1)], -2)
+  best = jnp.argmax(t, axis=-1)
+  q = jnp.take_along_axis(candidates, best[..., None, None], axis=-2)[..., 0, :]
+  q = q / jnp.linalg.norm(q, axis=-1, keepdims=True)
+  q = jnp.where(q[..., :1] < 0, -q, q)  # w >= 0: angle in [0, π]
+  w, xyz = q[..., 0], q[..., 1:]
+  norm = jnp.linalg.norm(xyz, axis=-1)
+  angle = 2 * jnp.arctan2(norm, w)
+  scale = jnp.where(norm > 1e-7, angle / jnp.where(norm > 1e-7, norm, 1.0), 2.0 / w)
+  return xyz * scale[..., None]

@@ -7,9 +7,10 @@ and evaluation; inference code (experiments.export) needs only `protocol.Inferen
 
 from experiments.stages.embed import EmbedStage
 from experiments.stages.protocol import InferenceStage, TrainingStage
+from experiments.stages.regression import RegressionStage
 from experiments.stages.spherical_cnn import SphericalCNNStage
 
-STAGES = {"spherical_cnn": SphericalCNNStage, "embed": EmbedStage}
+STAGES = {"spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "regression": RegressionStage}
 
 
 def make_stage(config, workdir: str | None = None):

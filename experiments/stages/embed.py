@@ -203,9 +203,12 @@ class EmbedStage:
   def init_variables(self, rng):
     return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
-  def per_example_losses(self, variables, batch, rng, train: bool):
+  def warm_start_variables(self):
+    return None  # always starts from init_variables
+
+  def per_example_losses(self, variables, batch, rng, train: bool, step=None):
     """Area-weighted Huber loss and relative error per example of {"image", "sphere"}."""
-    del rng  # no stochastic layers
+    del rng, step  # no stochastic layers; the loss is the same at every step
     targets = jax.lax.stop_gradient(self.targets(batch["sphere"]))
     if train:
       predictions, new_model_state = self.model.apply(variables, batch["image"], train=True,

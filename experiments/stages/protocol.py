@@ -42,14 +42,23 @@ class TrainingStage(InferenceStage, Protocol):
   """
   batch_keys: tuple
 
+  def prerequisites(self) -> list:
+    """[(config, workdir)] of the stages to train first (the trainer resumes them, or skips those
+    that are complete); [] for none."""
+
+  def warm_start_variables(self) -> dict | None:
+    """Variables to start training from instead of `init_variables` (e.g. another run's), read on
+    the host; None for a fresh start."""
+
   def open_datasets(self) -> dict:
     """{"train": source, "eval": source, and optionally "test": source}: random-access sources
     (`len`, `[i]`, `__getitems__`) of dicts holding at least batch_keys."""
 
   def per_example_losses(self, variables: dict, batch: dict, rng: jax.Array | None,
-                         train: bool) -> tuple[jax.Array, dict, dict]:
+                         train: bool, step: jax.Array) -> tuple[jax.Array, dict, dict]:
     """(losses (batch,), {metric: (batch,)}, updated non-parameter collections when train, e.g.
-    {"batch_stats": ...}); rng is None in evaluation."""
+    {"batch_stats": ...}); rng is None in evaluation; step (int32 scalar) is the optimizer steps
+    done, for losses that change during training."""
 
   def evaluation_metrics(self, variables: dict) -> dict[str, Any]:
     """Metrics of the whole model beyond per-example averages (e.g. a pose error on fixed pairs),

@@ -58,12 +58,13 @@ class SphericalCNNStage:
   def init_variables(self, rng):
     return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
-  def per_example_losses(self, variables, batch, rng, train: bool):
+  def per_example_losses(self, variables, batch, rng, train: bool, step=None):
     """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}.
 
     In training the targets are smoothed (`config.label_smoothing`) and, with `config.mixup_alpha`,
     mixed with the rotated maps (`mixup`); accuracy always counts the example's own label.
     """
+    del step  # the loss is the same at every step
     x = batch["sphere"]
     labels = jax.nn.one_hot(batch["label"], self.config.num_classes)
     if train:
@@ -89,6 +90,9 @@ class SphericalCNNStage:
     band-limited as in training, batch norm in inference mode."""
     _, features = self.model.apply(variables, sphere.band_limit(x), train=False)
     return features[layer]
+
+  def warm_start_variables(self):
+    return None  # always starts from init_variables
 
   def evaluation_metrics(self, variables) -> dict:
     del variables  # accuracy and loss are per-example averages already

@@ -1,0 +1,88 @@
+"""The pose-regression baseline stage: a view → the object's rotation (the paper's Appendix B.1).
+
+E's image encoder and a dense head (`nn.PoseRegressor`) regress the rotation R that took the
+category-aligned mesh to its pose in the view (the dataset's `rotation`), as an axis-angle vector.
+The loss is the RMSE of that vector against the truth's for the first `config.rmse_steps` steps,
+then the geodesic angle between the rotations (`losses.geodesic_loss`), as Mahendran et al. (2017)
+trained theirs. Relative pose of two views is R̂_b R̂_aᵀ. This needs meshes aligned per category
+(ModelNet's are): the canonical frame is what the network learns to see.
+
+`config.init_from` names a regression workdir whose variables start this run (3DOF warm-started
+from 2DOF, as in the paper).
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from equivariant_embeddings import losses
+from equivariant_embeddings import sphere
+from equivariant_embeddings.nn import PoseRegressor
+from experiments import checkpoints
+from experiments.stages import datasets
+
+ROTATION = "rotation"
+
+
+class RegressionStage:
+  """RMSE, then geodesic, regression of `rotation` (batch, 3, 3) from `image` (batch, S, S, 1)."""
+
+  batch_keys = ("image", "rotation")
+  feature_names = (ROTATION,)
+
+  def __init__(self, config, workdir: str | None = None):
+    del workdir  # depends on no other stage
+    self.config = config
+    size = config.data.builder.image_size
+    self.input_shape = (size, size, 1)
+    self.model = PoseRegressor(**config.model)
+
+  def prerequisites(self) -> list:
+    return []
+
+  def open_datasets(self) -> dict:
+    builder = self.config.data.builder
+    return datasets.open_roles(self.config.data, (2 * builder.bandwidth, 2 * builder.bandwidth,
+                                                 len(builder.channels)))
+
+  def init_variables(self, rng):
+    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
+
+  def warm_start_variables(self):
+    """The variables of config.init_from's latest checkpoint, or None."""
+    if not self.config.init_from:
+      return None
+    variables, _ = checkpoints.restore_variables(self.config.init_from)
+    expected = jax.eval_shape(self.init_variables, jax.random.PRNGKey(0))
+    if jax.tree.map(np.shape, variables) != jax.tree.map(lambda x: x.shape, expected):
+      raise ValueError(f"config.init_from={self.config.init_from!r} holds a model of another "
+                       "shape; it must be a regression workdir with the same config.model")
+    return variables
+
+  def per_example_losses(self, variables, batch, rng, train: bool, step=None):
+    """The RMSE of the axis-angle vectors before config.rmse_steps, the geodesic angle (radians)
+    after; metrics: the angle in degrees."""
+    del rng  # no stochastic layers
+    if train:
+      (axis_angle, rotation), new_model_state = self.model.apply(
+          variables, batch["image"], train=True, mutable=["batch_stats"])
+    else:
+      (axis_angle, rotation), new_model_state = self.model.apply(variables, batch["image"],
+                                                                 train=False), {}
+    truth = batch[ROTATION]
+    rmse = jnp.sqrt(jnp.mean((axis_angle - sphere.matrix_to_axis_angle(truth)) ** 2, axis=-1))
+    geodesic = losses.geodesic_loss(rotation, truth)
+    step = 0 if step is None else step
+    per_example = jnp.where(step < self.config.rmse_steps, rmse, geodesic)
+    return per_example, {"angle_error_deg": jnp.degrees(geodesic)}, new_model_state
+
+  def features(self, variables, images, layer: str = ROTATION):
+    """The regressed rotations (batch, 3, 3) of views (batch, S, S, 1), inference mode."""
+    if layer != ROTATION:
+      raise ValueError(f"the regression network has one output, {ROTATION!r}; got {layer!r}")
+    _, rotation = self.model.apply(variables, images, train=False)
+    return rotation
+
+  def evaluation_metrics(self, variables) -> dict:
+    del variables  # the angle error is a per-example average already
+    return {}
