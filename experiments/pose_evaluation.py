@@ -14,7 +14,8 @@ symmetry). Methods, in the same table:
   E, grid argmax       the same correlation's best cell on a grid of 8b points per Euler angle (what
                        the paper's SOFT grid on 4× upsampled embeddings resolves), no refinement;
   oracle Φ(map)        Φ's normalised features of the true ray-cast maps in place of E: the bound
-                       that E approaches (IB and CB only).
+                       that E approaches (IB and CB only);
+  regression baseline  with `regression_workdir`: R̂_b R̂_aᵀ from two regressed poses (IB, CB).
 It reports the median error, acc@15 and acc@30 per category and over all, the error by confidence
 quartile, the embeddings' equivariance error on IB pairs beside that of Φ's targets, and writes
 pose_test.md / .csv / .json, pose_cdf.png and pose_examples.png.
@@ -38,6 +39,7 @@ from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from experiments import checkpoints
 from experiments import config_io
+from experiments import export
 from experiments import inference
 from experiments import stages
 from experiments.stages import embed
@@ -48,6 +50,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 MODES = ("2dof", "3dof")
 TASKS = ("IB", "CB", "I2M")
 METHOD_E, METHOD_GRID, METHOD_ORACLE = "E", "E, grid argmax", "oracle Φ(map)"
+METHOD_REGRESSION = "regression baseline"
 UP_AXES = {"z": np.diag([-1.0, -1.0, 1.0]), "y": np.diag([-1.0, 1.0, -1.0])}  # 180° about up
 _CHUNK = 128  # pairs per correlation call
 
@@ -290,7 +293,8 @@ def plot_examples(records_by_id, examples, pairs, estimates, errors, image_size,
 
 def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=None,
              pairs_per_mesh: int = 3, max_meshes_per_category=None, fold_symmetry: bool = False,
-             seed: int = 1, batch_size: int = 64, num_workers: int = 0) -> dict:
+             seed: int = 1, batch_size: int = 64, num_workers: int = 0,
+             regression_workdir=None) -> dict:
   """Evaluates relative pose with the embedding network trained in `workdir` on its test meshes.
 
   Args:
@@ -305,6 +309,8 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     seed: seeds the views' rotations and the CB partners (not the dataset's own seed).
     batch_size: views per forward pass.
     num_workers: processes rendering the views (0: one per core).
+    regression_workdir: a regression-baseline workdir (configs/regression.py) on views of the same
+      size, whose rows join the table (its latest checkpoint).
 
   Returns:
     {"rows": [{method, task, mode, category, median, acc@15, acc@30, count}], "quartiles": {...},
@@ -328,6 +334,13 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   records_by_id = {r.mesh_id: r for r in records}
   builder = config.data.builder
   embed_fn = jax.jit(lambda x: stage.features(variables, x))
+  poses_fn = None
+  if regression_workdir:
+    regression, regression_variables = export.load_variables(regression_workdir)
+    if regression.feature_names != ("rotation",) or regression.input_shape != stage.input_shape:
+      raise ValueError(f"{regression_workdir} must be a regression workdir on views of shape "
+                       f"{stage.input_shape}")
+    poses_fn = jax.jit(lambda x: regression.features(regression_variables, x))
   target_fn = jax.jit(stage.targets)
   rows, quartiles, all_errors, files, equivariance = [], {}, {}, {}, {}
   for mode in modes:
@@ -341,6 +354,9 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     targets, _, _ = inference.map_batches(target_fn, rendered, "sphere", batch_size,
                                           f"Φ features of {mode} maps")
     rotations = np.stack([e["rotation"] for e in rendered]).astype(np.float64)
+    if poses_fn is not None:
+      poses, _, _ = inference.map_batches(poses_fn, rendered, "image", batch_size,
+                                          f"regressed {mode} poses")
     pairs = make_pairs(mesh_ids, labels, pairs_per_mesh, np.random.default_rng(seed))
     index_a, index_b = pairs["IB"]
     equivariance[mode] = {
@@ -353,8 +369,14 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
                 METHOD_GRID: (embeddings, targets if task == "I2M" else embeddings)}
       if task != "I2M":
         inputs[METHOD_ORACLE] = (targets, targets)
+        if poses_fn is not None:
+          inputs[METHOD_REGRESSION] = (poses, poses)
       for method, (source_a, source_b) in inputs.items():
-        estimates, confidences = estimate(source_a[index_a], source_b[index_b], method)
+        if method == METHOD_REGRESSION:
+          estimates = source_b[index_b] @ np.swapaxes(source_a[index_a], -1, -2)
+          confidences = np.full(len(estimates), np.nan)
+        else:
+          estimates, confidences = estimate(source_a[index_a], source_b[index_b], method)
         errors = pose_errors(estimates, rotations[index_a], rotations[index_b],
                              up_axis if fold_symmetry else None)
         all_errors[(method, task, mode)] = errors

@@ -12,6 +12,7 @@ import pytest
 
 import data_pipelines
 from configs import embed_tiny
+from configs import regression_tiny
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from experiments import export
@@ -135,16 +136,22 @@ def test_image_to_mesh_alignment(trained_embed):
     align(views, spheres[:, :8])
 
 
-def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path):
+def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path, tiny_data_dir):
   _, workdir, _ = trained_embed
   output = str(tmp_path / "pose")
-  summary = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1)
+  regression = regression_tiny.get_config()
+  regression.data.data_dir = tiny_data_dir
+  regression_dir = str(tmp_path / "regression")
+  train_lib.train_and_evaluate(regression, regression_dir)
+  summary = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1,
+                                     regression_workdir=regression_dir)
   rows = {(r["method"], r["task"], r["mode"], r["category"]) for r in summary["rows"]}
   for mode in ("2dof", "3dof"):
     for task in ("IB", "CB", "I2M"):
       for method in ("E", "E, grid argmax"):
         assert {(method, task, mode, c) for c in ("airplane", "mug", "all")} <= rows
     assert ("oracle Φ(map)", "IB", mode, "all") in rows
+    assert ("regression baseline", "CB", mode, "all") in rows
   ib = [r for r in summary["rows"] if r["task"] == "IB" and r["category"] == "all"]
   assert all(r["count"] == 4 * 3 for r in ib)  # 4 test meshes, 3 rotations each
   # Oracle maps are rotated copies of each other up to ray-casting and band-limiting.
@@ -156,7 +163,8 @@ def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path):
     with open(os.path.join(output, name), "rb") as f:
       assert f.read(8) == PNG_SIGNATURE
   # Seeds are fixed (and the rendered views cached): the same checkpoint gives the same table.
-  again = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1)
+  again = pose_evaluation.evaluate(workdir, output_dir=output, num_workers=1,
+                                   regression_workdir=regression_dir)
   assert again["rows"] == summary["rows"]
 
 
