@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "curves.png"
 # The metrics with a panel in curves.png, when the records have them.
-PLOTTED = ("loss", "accuracy", "relative_error", "pose_median", "angle_error_deg")
+PLOTTED = (
+    "loss", "accuracy", "relative_error", "pose_median", "angle_error_deg", "psnr")
 
 
 def read_metrics(workdir: str) -> list:

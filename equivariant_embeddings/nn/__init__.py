@@ -19,3 +19,4 @@ from equivariant_embeddings.nn.spectral import resize_coefficients
 from equivariant_embeddings.nn.spherical_cnn import SphericalCNN
 from equivariant_embeddings.nn.spherical_cnn import block_name
 from equivariant_embeddings.nn.spherical_padding import spherical_pad
+from equivariant_embeddings.nn.synthesis import SynthesisNet

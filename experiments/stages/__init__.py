@@ -9,8 +9,12 @@ from experiments.stages.embed import EmbedStage
 from experiments.stages.protocol import InferenceStage, TrainingStage
 from experiments.stages.regression import RegressionStage
 from experiments.stages.spherical_cnn import SphericalCNNStage
+from experiments.stages.synth import SynthStage
 
-STAGES = {"spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "regression": RegressionStage}
+STAGES = {
+    "spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "regression": RegressionStage,
+    "synth": SynthStage,
+}
 
 
 def make_stage(config, workdir: str | None = None):

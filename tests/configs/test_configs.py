@@ -19,7 +19,8 @@ CONFIG_FILES = sorted(p for p in glob.glob(os.path.join(CONFIG_DIR, "*.py"))
 def test_configs_are_found():
   names = {os.path.basename(p) for p in CONFIG_FILES}
   assert {"spherical_cnn.py", "spherical_cnn_synthetic.py", "spherical_cnn_tiny.py", "embed.py",
-          "embed_synthetic.py", "embed_tiny.py", "regression.py", "regression_tiny.py"} <= names
+          "embed_synthetic.py", "embed_tiny.py", "regression.py", "regression_tiny.py",
+          "synth.py", "synth_tiny.py"} <= names
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=os.path.basename)
@@ -43,6 +44,9 @@ def test_config_builds_its_model(path):
         lambda v, x: stage.model.apply(v, x, train=False), variables, inputs)
     assert logits.shape == (2, config.num_classes)
     assert features
+  elif config.stage == "synth":
+    views = jax.eval_shape(lambda v, x: stage.features(v, x), variables, inputs)
+    assert views.shape == (2, stage.image_size, stage.image_size, 1)
   elif config.stage == "regression":
     rotation = jax.eval_shape(lambda v, x: stage.features(v, x), variables, inputs)
     assert rotation.shape == (2, 3, 3)

@@ -1,0 +1,118 @@
+"""The synth stage: decode spherical embeddings back into views (DESIGN.md §5.3).
+
+G (`nn.SynthesisNet`) learns G(m) ≈ view with an L1 loss, where m is the frozen embedding network
+E's prediction E(view) (`config.source = "embedding"`, the paper's choice) or Φ's normalised target
+of the same example (`"targets"`). E's variables are constants of the step. A novel view of the
+object under a rotation R is then G(R·E(view)).
+
+E comes from `config.embed_workdir`; when that is empty the trainer first trains `config.embed` in
+`<workdir>/embed` (which trains its own Φ first when it names none), or reuses it when complete.
+"""
+
+import os
+
+import jax
+import jax.numpy as jnp
+
+from equivariant_embeddings.nn import SynthesisNet
+from experiments import checkpoints
+from experiments import config_io
+from experiments.stages import datasets
+from experiments.stages.embed import EmbedStage
+
+EMBED_SUBDIR = "embed"
+IMAGE = "image"
+SOURCES = ("embedding", "targets")
+
+
+def embed_workdir(config, workdir: str | None) -> str:
+  """The E workdir of a synth config: config.embed_workdir, else <workdir>/embed."""
+  if config.embed_workdir:
+    return config.embed_workdir
+  if workdir is None:
+    raise ValueError("config.embed_workdir is empty and no synth workdir was given to hold E")
+  return os.path.join(workdir, EMBED_SUBDIR)
+
+
+class SynthStage:
+  """L1 regression of `image` (batch, S, S, 1) from E(image) (or Φ's target from `sphere`)."""
+
+  batch_keys = ("image", "sphere")
+  feature_names = (IMAGE,)
+
+  def __init__(self, config, workdir: str | None = None):
+    if config.source not in SOURCES:
+      raise ValueError(f"config.source must be one of {SOURCES}, got {config.source!r}")
+    self.config = config
+    self.workdir = workdir
+    directory = embed_workdir(config, workdir) if (config.embed_workdir or workdir) else None
+    if directory and os.path.exists(os.path.join(directory, config_io.CONFIG_FILE)):
+      self.embed = EmbedStage(config_io.load_config(directory), directory)
+    else:
+      self.embed = EmbedStage(config.embed, directory)
+    self.input_shape = tuple(self.embed.model_shape)
+    self.image_size = self.embed.input_shape[0]
+    self.model = SynthesisNet(image_size=self.image_size, **config.model)
+    self._embed_variables = None
+
+  def prerequisites(self) -> list:
+    """[(E's config, its workdir)] when config.embed_workdir is empty (E is trained there first)."""
+    if self.config.embed_workdir:
+      return []
+    return [(self.config.embed, embed_workdir(self.config, self.workdir))]
+
+  def load_embed(self) -> None:
+    """Loads E's latest checkpoint (and Φ, for source "targets")."""
+    directory = embed_workdir(self.config, self.workdir)
+    self.embed = EmbedStage(config_io.load_config(directory), directory)
+    self._embed_variables, _ = checkpoints.restore_variables(directory)
+    if self.config.source == "targets":
+      self.embed.load_phi()
+
+  def inputs(self, batch):
+    """What G decodes for a batch: E(image), or Φ's normalised target of the sphere."""
+    if self.config.source == "targets":
+      return self.embed.targets(batch["sphere"])
+    return self.embed.features(self._embed_variables, batch["image"])
+
+  def open_datasets(self) -> dict:
+    """The configured splits (E's views), and E itself."""
+    data = self.config.data
+    builder = data.builder
+    if builder.image_size != self.image_size:
+      raise ValueError(f"config.data has {builder.image_size}-pixel views, E reads "
+                       f"{self.image_size}")
+    sources = datasets.open_roles(data, (2 * builder.bandwidth, 2 * builder.bandwidth,
+                                         len(builder.channels)))
+    self.load_embed()
+    return sources
+
+  def init_variables(self, rng):
+    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
+
+  def warm_start_variables(self):
+    return None  # always starts from init_variables
+
+  def per_example_losses(self, variables, batch, rng, train: bool, step=None):
+    """Mean absolute pixel error and PSNR (dB, images in [0, 1]) per example."""
+    del rng, step  # no stochastic layers; the loss is the same at every step
+    maps = jax.lax.stop_gradient(self.inputs(batch))
+    if train:
+      views, new_model_state = self.model.apply(variables, maps, train=True,
+                                                mutable=["batch_stats"])
+    else:
+      views, new_model_state = self.features(variables, maps), {}
+    l1 = jnp.mean(jnp.abs(views - batch["image"]), axis=(1, 2, 3))
+    mse = jnp.mean((views - batch["image"]) ** 2, axis=(1, 2, 3))
+    psnr = -10.0 * jnp.log10(jnp.maximum(mse, 1e-10))
+    return l1, {"psnr": psnr}, new_model_state
+
+  def features(self, variables, maps, layer: str = IMAGE):
+    """G's views (batch, S, S, 1) of spherical maps (batch, 2b, 2b, C), inference mode."""
+    if layer != IMAGE:
+      raise ValueError(f"the synthesis network has one output, {IMAGE!r}; got {layer!r}")
+    return self.model.apply(variables, maps, train=False)
+
+  def evaluation_metrics(self, variables) -> dict:
+    del variables  # L1 and PSNR are per-example averages already
+    return {}
