@@ -73,7 +73,12 @@ class SynthStage:
     """What G decodes for a batch: E(image), or Φ's normalised target of the sphere."""
     if self.config.source == "targets":
       return self.embed.targets(batch["sphere"])
-    return self.embed.features(self._embed_variables, batch["image"])
+    return self.inputs_of_views(batch["image"])
+
+  def inputs_of_views(self, views):
+    """E(views) (batch, 2b, 2b, C) of views (batch, S, S, 1), after `load_embed`: what G decodes
+    at inference, whatever it was trained from."""
+    return self.embed.features(self._embed_variables, views)
 
   def open_datasets(self) -> dict:
     """The configured splits (E's views), and E itself."""

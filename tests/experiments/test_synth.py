@@ -6,10 +6,13 @@ import os
 import jax
 import numpy as np
 import pytest
+from PIL import Image
 
 from configs import synth_tiny
 from experiments import export
 from experiments import metrics
+from experiments import synthesis
+from experiments import synthesize
 from experiments import train_lib
 from tests.experiments import test_train_lib
 
@@ -73,3 +76,42 @@ def test_g_can_learn_from_phi_targets(trained_synth, tmp_path):
   config.source = "pixels"
   with pytest.raises(ValueError, match="config.source must be one of"):
     train_lib.train_and_evaluate(config, str(tmp_path / "bad"))
+
+
+def test_synthesize_writes_strips_gifs_and_errors(trained_synth, tmp_path):
+  _, workdir, _ = trained_synth
+  photo = tmp_path / "photo.png"
+  Image.fromarray((np.random.default_rng(0).uniform(size=(37, 53, 3)) * 255).astype(
+      np.uint8)).save(photo)  # another size, in colour
+  summary = synthesize.synthesize(workdir, images=[str(photo)], num_meshes=1, error_meshes=2,
+                                  steps=4, output_dir=str(tmp_path / "out"))
+  assert len(summary["files"]) == 2 * 2 * 3  # 2 objects × 3 paths × (PNG, GIF)
+  frames = []
+  for path in summary["files"]:
+    with Image.open(path) as image:
+      assert image.format in ("PNG", "GIF")
+      if image.format == "GIF":
+        frames.append(image.n_frames)
+  # Pillow merges identical consecutive frames (a 4-step untrained G may decode an image file to
+  # the same view); the meshes' GIFs show the true renders too, which differ at every step.
+  assert max(frames) == 4
+  errors = summary["errors"]
+  assert errors["count"] == 2 * 4
+  for key in ("rotated", "unrotated", "input_view", "reconstruction"):
+    assert 0 <= errors[key]["l1"] <= 1 and np.isfinite(errors[key]["psnr"])
+  with pytest.raises(ValueError, match="cannot read"):
+    synthesis.read_image(str(tmp_path / "missing.png"), 8)
+
+
+def test_rotation_paths_start_at_the_identity_and_turn_fully():
+  rng = np.random.default_rng(0)
+  for name in synthesis.PATHS:
+    path = synthesis.rotation_path(name, 8, rng)
+    assert path.shape == (8, 3, 3)
+    np.testing.assert_allclose(path[0], np.eye(3), atol=1e-6)
+    np.testing.assert_allclose(path @ np.swapaxes(path, 1, 2), np.broadcast_to(np.eye(3), path.shape),
+                               atol=1e-5)
+  turn = synthesis.rotation_path("turn", 8, rng)
+  np.testing.assert_allclose(turn[4], np.diag([-1.0, 1.0, -1.0]), atol=1e-12)  # half way: 180°
+  with pytest.raises(ValueError, match="path must be one of"):
+    synthesis.rotation_path("spin", 8, rng)
