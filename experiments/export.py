@@ -17,6 +17,7 @@ from equivariant_embeddings import pose
 from experiments import checkpoints
 from experiments import config_io
 from experiments import stages
+from experiments import templates
 
 
 def load_variables(workdir: str, step: int | None = None):
@@ -146,3 +147,30 @@ def load_image_to_mesh(workdir: str, step: int | None = None, top_k: int | None 
     return rotation, confidence
 
   return align
+
+
+def load_absolute_pose(workdir: str, step: int | None = None, top_k: int | None = None):
+  """Absolute pose from one view with the embedding network in `workdir` and its category templates
+  (`python -m experiments.build_templates --workdir=...` first).
+
+  Returns:
+    absolute_pose(images, category) -> (rotation, confidence): views as for `load_relative_pose`,
+    category a class name; rotation (..., 3, 3) takes the category's canonical frame to the
+    object's pose in the view (R with R·template ≈ E(view)); with top_k, k hypotheses.
+  """
+  stage, variables = load_variables(workdir, step)
+  if stage.feature_names != ("embedding",):
+    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  data = templates.load_templates(workdir)
+  names = [str(name) for name in data["class_names"]]
+  embed = lambda images: stage.features(variables, images, "embedding")
+  correlate = jax.jit(lambda views, template: pose.align(template, embed(views), top_k))
+
+  def absolute_pose(images, category: str):
+    if category not in names:
+      raise ValueError(f"unknown category {category!r}; the templates are of {names}")
+    views, batched = pose.prepare_images(images, stage.input_shape[0], "images")
+    rotation, confidence = correlate(views, data["templates"][names.index(category)])
+    return (rotation, confidence) if batched else (rotation[0], confidence[0])
+
+  return absolute_pose

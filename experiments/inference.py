@@ -1,6 +1,8 @@
 """Batched inference over dataset examples, shared by the evaluation binaries."""
 
 import collections
+import multiprocessing
+import os
 import time
 
 import numpy as np
@@ -43,3 +45,16 @@ def group_by_mesh(mesh_ids) -> dict:
   for index, mesh_id in enumerate(mesh_ids):
     groups[mesh_id].append(index)
   return dict(groups)
+
+
+def parallel_map(fn, tasks, num_workers: int = 0) -> list:
+  """[fn(task) for task in tasks] in `num_workers` spawned processes (0: one per core; 1: here).
+
+  fn must be a module-level function (it is pickled). Spawned workers never inherit a JAX runtime.
+  """
+  tasks = list(tasks)
+  workers = min(num_workers or os.cpu_count() or 1, max(len(tasks), 1))
+  if workers <= 1:
+    return [fn(task) for task in tasks]
+  with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    return pool.map(fn, tasks, chunksize=4)

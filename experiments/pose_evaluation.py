@@ -16,6 +16,9 @@ symmetry). Methods, in the same table:
   oracle Φ(map)        Φ's normalised features of the true ray-cast maps in place of E: the bound
                        that E approaches (IB and CB only);
   regression baseline  with `regression_workdir`: R̂_b R̂_aᵀ from two regressed poses (IB, CB).
+With category templates in the workdir (experiments.build_templates), a table of absolute pose from
+one view (3DOF, every rendered view): E against its true category's template, and the regressed
+pose, per class, with the mean of the per-class medians that ModelNet10-SO(3) papers report.
 It reports the median error, acc@15 and acc@30 per category and over all, the error by confidence
 quartile, the embeddings' equivariance error on IB pairs beside that of Φ's targets, and writes
 pose_test.md / .csv / .json, pose_cdf.png and pose_examples.png.
@@ -24,7 +27,6 @@ pose_test.md / .csv / .json, pose_cdf.png and pose_examples.png.
 import csv
 import hashlib
 import json
-import multiprocessing
 import os
 
 import jax
@@ -41,6 +43,7 @@ from experiments import checkpoints
 from experiments import config_io
 from experiments import export
 from experiments import inference
+from experiments import templates as templates_lib
 from experiments import stages
 from experiments.stages import embed
 
@@ -55,8 +58,8 @@ UP_AXES = {"z": np.diag([-1.0, -1.0, 1.0]), "y": np.diag([-1.0, 1.0, -1.0])}  # 
 _CHUNK = 128  # pairs per correlation call
 
 
-def test_records(config, categories=None, max_meshes_per_category=None):
-  """(mesh records of the test split, class names, up axis) of an embed config's dataset."""
+def test_records(config, categories=None, max_meshes_per_category=None, split="test"):
+  """(mesh records of `split`, class names, up axis) of a config's dataset (config.data)."""
   data = config.data
   kwargs = dict(data.builder)
   if data.mesh_dir:
@@ -68,7 +71,7 @@ def test_records(config, categories=None, max_meshes_per_category=None):
     if unknown:
       raise ValueError(f"categories {sorted(unknown)} are not in the dataset's {class_names}")
   records, per_class = [], {}
-  for record in builder.mesh_records("test"):
+  for record in builder.mesh_records(split):
     name = class_names[record.label]
     if categories and name not in categories:
       continue
@@ -76,7 +79,7 @@ def test_records(config, categories=None, max_meshes_per_category=None):
     if max_meshes_per_category is None or per_class[name] <= max_meshes_per_category:
       records.append(record)
   if not records:
-    raise ValueError(f"no test meshes for categories {categories} in {data.name}")
+    raise ValueError(f"no {split} meshes for categories {categories} in {data.name}")
   return records, class_names, builder.builder_config.spec.up_axis
 
 
@@ -87,13 +90,8 @@ def _record_task(task):
 
 def render_examples(records, spec, num_workers: int = 0) -> list:
   """The examples of every record under `spec` (bad meshes are skipped and logged)."""
-  tasks = [(record, spec) for record in records]
-  workers = num_workers or os.cpu_count() or 1
-  if workers > 1:
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-      results = pool.map(_record_task, tasks, chunksize=4)
-  else:
-    results = map(_record_task, tasks)
+  results = inference.parallel_map(_record_task, [(record, spec) for record in records],
+                                   num_workers)
   rendered, skipped = [], []
   for (mesh_examples, error) in results:
     if error:
@@ -181,6 +179,36 @@ def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
   return errors
 
 
+def absolute_pose_rows(embeddings, labels, rotations, template_data, class_names,
+                       regressed=None) -> list:
+  """Rows of task "absolute" (mode 3dof): every view's pose from E and its category's template
+  (the true category; R with R·template ≈ E(view)), and, given, the regressed poses; per class, over
+  all, and the mean of the per-class medians (category "mean of classes")."""
+  templates = np.asarray(template_data["templates"])
+  methods = {METHOD_E + " + template": None}
+  if regressed is not None:
+    methods[METHOD_REGRESSION] = regressed
+  rows = []
+  for method, estimates in methods.items():
+    if estimates is None:
+      estimates = np.concatenate([np.asarray(_align(templates[labels[i:i + _CHUNK]],
+                                                    embeddings[i:i + _CHUNK])[0])
+                                  for i in range(0, len(labels), _CHUNK)])
+    errors = np.asarray(sphere.rotation_angle_deg(estimates, rotations), np.float64)
+    medians = []
+    for label in sorted(set(labels.tolist())):
+      summary = pose.error_summary(errors[labels == label])
+      medians.append(summary["median"])
+      rows.append({"method": method, "task": "absolute", "mode": "3dof",
+                   "category": class_names[label], **_row(summary)})
+    rows.append({"method": method, "task": "absolute", "mode": "3dof", "category": "all",
+                 **_row(pose.error_summary(errors))})
+    rows.append({"method": method, "task": "absolute", "mode": "3dof",
+                 "category": "mean of classes", "median": float(np.mean(medians)),
+                 "acc@15": float("nan"), "acc@30": float("nan"), "count": len(errors)})
+  return rows
+
+
 def equivariance_errors(maps_a, maps_b, rotation_a, rotation_b):
   """‖B(m_b) − R·B(m_a)‖ / ‖B(m_b)‖ per pair, R = R_b R_aᵀ and B the band limit (where rotation is
   exact): how far maps of two views of one mesh are from rotated copies of each other. (P,)."""
@@ -211,20 +239,19 @@ def _write_tables(rows, quartiles, equivariance, path_base, title) -> str:
                                            "acc@15", "acc@30", "count"])
     writer.writeheader()
     writer.writerows(rows)
-  categories = list(dict.fromkeys(r["category"] for r in rows))
   lines = [f"# {title}", "", "Each cell: median error (°) / acc@15 / acc@30 (%).", ""]
   for mode in MODES:
-    for task in TASKS:
+    for task in TASKS + ("absolute",):
       selected = [r for r in rows if r["mode"] == mode and r["task"] == task]
       if not selected:
         continue
+      categories = list(dict.fromkeys(r["category"] for r in selected))
       lines += [f"## {task}, {mode.upper()}", "", "| method | " + " | ".join(categories) + " |",
                 "|---|" + "---|" * len(categories)]
       for method in dict.fromkeys(r["method"] for r in selected):
         cells = {r["category"]: r for r in selected if r["method"] == method}
         lines.append(f"| {method} | " + " | ".join(
-            f"{c['median']:.2f} / {100 * c['acc@15']:.0f} / {100 * c['acc@30']:.0f}"
-            if (c := cells.get(name)) else "" for name in categories) + " |")
+            _cell(c) if (c := cells.get(name)) else "" for name in categories) + " |")
       lines.append("")
   if quartiles:
     lines += ["## E: median error by confidence quartile (lowest confidence first)", "",
@@ -243,6 +270,12 @@ def _write_tables(rows, quartiles, equivariance, path_base, title) -> str:
   with open(path_base + ".md", "w") as f:
     f.write(text)
   return text
+
+
+def _cell(row) -> str:
+  if np.isnan(row["acc@15"]):
+    return f"{row['median']:.2f}"
+  return f"{row['median']:.2f} / {100 * row['acc@15']:.0f} / {100 * row['acc@30']:.0f}"
 
 
 def plot_cdfs(errors: dict, path: str, title: str) -> None:
@@ -343,6 +376,12 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     poses_fn = jax.jit(lambda x: regression.features(regression_variables, x))
   target_fn = jax.jit(stage.targets)
   rows, quartiles, all_errors, files, equivariance = [], {}, {}, {}, {}
+  template_data = None
+  if os.path.exists(os.path.join(workdir, templates_lib.TEMPLATES_FILE)):
+    template_data = templates_lib.load_templates(workdir)
+    if list(template_data["class_names"]) != list(class_names):
+      raise ValueError(f"{workdir}/templates.npz is for classes {list(template_data['class_names'])}"
+                       f", the dataset has {class_names}: rebuild it")
   for mode in modes:
     spec = examples_lib.ExampleSpec(
         image_size=builder.image_size, bandwidth=builder.bandwidth, channels=builder.channels,
@@ -363,6 +402,9 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
         name: float(np.median(equivariance_errors(maps[index_a], maps[index_b],
                                                   rotations[index_a], rotations[index_b])))
         for name, maps in (("E", embeddings), ("targets Φ(map)", targets))}
+    if template_data is not None and mode == "3dof":
+      rows += absolute_pose_rows(embeddings, labels, rotations, template_data, class_names,
+                                 poses if poses_fn is not None else None)
     for task in TASKS:
       index_a, index_b = pairs[task]
       inputs = {METHOD_E: (embeddings, targets if task == "I2M" else embeddings),
