@@ -66,6 +66,16 @@ def prepare_images(images, image_size: int, name: str = "images"):
   return images.reshape((-1, s, s, 1)), batched
 
 
+def _paired_views(img_a, img_b, image_size: int):
+  """(a (N_a, S, S, 1), b (N_b, S, S, 1), whether either was a batch); N_a = N_b for two batches."""
+  a, batched_a = prepare_images(img_a, image_size, "img_a")
+  b, batched_b = prepare_images(img_b, image_size, "img_b")
+  if batched_a and batched_b and a.shape[0] != b.shape[0]:
+    raise ValueError(f"img_a and img_b are batches of different sizes, {a.shape[0]} and "
+                     f"{b.shape[0]}: pass batches of the same size, or a single view for either")
+  return a, b, batched_a or batched_b
+
+
 def embedding_norms(maps):
   """‖f‖ of the band-limited part of maps (..., 2b, 2b, C), summed over channels: (...)."""
   coeffs = sphere.forward_sht(maps)
@@ -117,20 +127,14 @@ def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = N
     (rotation, confidence): (3, 3) and () for two single views, (N, 3, 3) and (N,) otherwise;
     with top_k an extra axis of length k before the matrix axes, best first. rotation ≈ R_b R_aᵀ.
   """
-  a, batched_a = prepare_images(img_a, image_size, "img_a")
-  b, batched_b = prepare_images(img_b, image_size, "img_b")
-  if batched_a and batched_b and a.shape[0] != b.shape[0]:
-    raise ValueError(f"img_a and img_b are batches of different sizes, {a.shape[0]} and "
-                     f"{b.shape[0]}: pass batches of the same size, or a single view for either")
+  a, b, batched = _paired_views(img_a, img_b, image_size)
   embeddings = embed(jnp.concatenate([a, b]))
   if embeddings.ndim != 4 or embeddings.shape[0] != a.shape[0] + b.shape[0]:
     raise ValueError(f"embed must map (N, S, S, 1) views to (N, 2b, 2b, C) maps; got "
                      f"{embeddings.shape} for {a.shape[0] + b.shape[0]} views")
   rotation, confidence = align(embeddings[:a.shape[0]], embeddings[a.shape[0]:], top_k,
                                grid_bandwidth)
-  if not (batched_a or batched_b):
-    return rotation[0], confidence[0]
-  return rotation, confidence
+  return (rotation, confidence) if batched else (rotation[0], confidence[0])
 
 
 def relative_pose_from_poses(predict_poses, img_a, img_b, *, image_size: int):
@@ -144,17 +148,11 @@ def relative_pose_from_poses(predict_poses, img_a, img_b, *, image_size: int):
     (rotation, confidence) shaped as `relative_pose`'s; the confidence is NaN (a regressor has
     none).
   """
-  a, batched_a = prepare_images(img_a, image_size, "img_a")
-  b, batched_b = prepare_images(img_b, image_size, "img_b")
-  if batched_a and batched_b and a.shape[0] != b.shape[0]:
-    raise ValueError(f"img_a and img_b are batches of different sizes, {a.shape[0]} and "
-                     f"{b.shape[0]}: pass batches of the same size, or a single view for either")
+  a, b, batched = _paired_views(img_a, img_b, image_size)
   poses = predict_poses(jnp.concatenate([a, b]))
   rotation = poses[a.shape[0]:] @ jnp.swapaxes(poses[:a.shape[0]], -1, -2)
   confidence = jnp.full(rotation.shape[:-2], jnp.nan, rotation.dtype)
-  if not (batched_a or batched_b):
-    return rotation[0], confidence[0]
-  return rotation, confidence
+  return (rotation, confidence) if batched else (rotation[0], confidence[0])
 
 
 def error_summary(errors_deg, thresholds=ACCURACY_THRESHOLDS_DEG) -> dict:

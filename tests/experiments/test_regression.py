@@ -68,14 +68,9 @@ def test_run_switches_from_rmse_to_geodesic_and_resumes(trained_regression, tmp_
   assert records[0]["loss"] != pytest.approx(np.radians(records[0]["angle_error_deg"]), rel=1e-3)
   assert 0 <= expected["angle_error_deg"] <= 180
 
-  def kill_at_fourth_batch(index, batch):
-    if index == 3:
-      raise test_train_lib.Interrupted
-    return batch
-
   resumed = str(tmp_path / "resumed")
   with monkeypatch.context() as patch:
-    test_train_lib.patch_batches(patch, kill_at_fourth_batch)
+    test_train_lib.patch_batches(patch, test_train_lib.kill_at_fourth_batch)
     with pytest.raises(test_train_lib.Interrupted):
       train_lib.train_and_evaluate(config, resumed)
   assert train_lib.train_and_evaluate(config, resumed) == expected

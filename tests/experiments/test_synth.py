@@ -49,14 +49,9 @@ def test_interrupted_run_resumes_to_the_same_model(trained_synth, tmp_path, monk
   config = tiny_config(config.data.data_dir)
   config.embed_workdir = os.path.join(workdir, "embed")  # E exists: only G trains here
 
-  def kill_at_fourth_batch(index, batch):
-    if index == 3:
-      raise test_train_lib.Interrupted
-    return batch
-
   resumed = str(tmp_path / "resumed")
   with monkeypatch.context() as patch:
-    test_train_lib.patch_batches(patch, kill_at_fourth_batch)
+    test_train_lib.patch_batches(patch, test_train_lib.kill_at_fourth_batch)
     with pytest.raises(test_train_lib.Interrupted):
       train_lib.train_and_evaluate(config, resumed)
   assert train_lib.train_and_evaluate(config, resumed) == expected

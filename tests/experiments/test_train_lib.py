@@ -30,6 +30,13 @@ def patch_batches(monkeypatch, change_batch):
   monkeypatch.setattr(data_pipelines, "BatchIterator", PatchedBatchIterator)
 
 
+def kill_at_fourth_batch(index, batch):
+  """A patch_batches change that stands for the run being killed before its fourth step."""
+  if index == 3:  # steps 1-3 done; with checkpoints every 2 steps, the latest is step 2
+    raise Interrupted
+  return batch
+
+
 def comparable(records):
   """Metrics records without the timings, which differ between runs."""
   return [{k: v for k, v in r.items() if k != "steps_per_sec"} for r in records]
@@ -39,11 +46,6 @@ def test_interrupted_run_resumes_to_the_same_params_and_metrics(tiny_config, tmp
                                                                 monkeypatch):
   uninterrupted, resumed = str(tmp_path / "uninterrupted"), str(tmp_path / "resumed")
   expected = train_lib.train_and_evaluate(tiny_config, uninterrupted)
-
-  def kill_at_fourth_batch(index, batch):
-    if index == 3:  # steps 1-3 done; the checkpoint at 2 is the latest
-      raise Interrupted
-    return batch
 
   with monkeypatch.context() as patch:
     patch_batches(patch, kill_at_fourth_batch)
