@@ -6,8 +6,8 @@ and 3DOF, per category (median error, acc@15, acc@30), beside an oracle and the 
       --fold_symmetry --output_dir=/tmp/embed/pose_folded
   python -m experiments.evaluate_pose --workdir=/tmp/embed --regression_workdir=/tmp/regression
 
-Renders the test meshes of the workdir's dataset afresh under seeded random rotations (cached in
-<output_dir>/pose_eval_views), prints the table and writes pose_test.md / .csv / .json,
+Renders the test (or --split=validation) meshes of the workdir's dataset afresh under seeded random
+rotations (cached in <output_dir>/pose_eval_views), prints the table and writes pose_<split>.md / .csv / .json,
 pose_cdf.png (error CDFs) and pose_examples.png (pairs, and the object rendered at the estimated and
 the true pose) into --output_dir (default: the workdir). See experiments.pose_evaluation.
 """
@@ -31,6 +31,8 @@ _FOLD = flags.DEFINE_bool("fold_symmetry", False, "Fold errors over a 180° turn
 _SEED = flags.DEFINE_integer("seed", 1, "Seeds the rotations and the cross-instance partners.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Views per forward pass.")
 _NUM_WORKERS = flags.DEFINE_integer("num_workers", 0, "Processes rendering views (0: per core).")
+_SPLIT = flags.DEFINE_enum("split", "test", ["test", "validation"], "Meshes to evaluate: test, or "
+                           "validation for choices.")
 _REGRESSION = flags.DEFINE_string("regression_workdir", None, "A regression-baseline workdir "
                                   "(configs/regression.py) whose rows join the table.")
 flags.mark_flags_as_required(["workdir"])
@@ -42,7 +44,7 @@ def main(argv):
   pose_evaluation.evaluate(
       _WORKDIR.value, _STEP.value, _OUTPUT_DIR.value, tuple(_MODES.value), _CATEGORIES.value,
       _PAIRS.value, _MAX_MESHES.value, _FOLD.value, _SEED.value, _BATCH_SIZE.value,
-      _NUM_WORKERS.value, _REGRESSION.value)
+      _NUM_WORKERS.value, _REGRESSION.value, _SPLIT.value)
 
 
 if __name__ == "__main__":

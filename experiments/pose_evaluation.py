@@ -21,7 +21,7 @@ one view (3DOF, every rendered view): E against its true category's template, an
 pose, per class, with the mean of the per-class medians that ModelNet10-SO(3) papers report.
 It reports the median error, acc@15 and acc@30 per category and over all, the error by confidence
 quartile, the embeddings' equivariance error on IB pairs beside that of Φ's targets, and writes
-pose_test.md / .csv / .json, pose_cdf.png and pose_examples.png.
+pose_<split>.md / .csv / .json, pose_cdf.png and pose_examples.png.
 """
 
 import csv
@@ -111,7 +111,7 @@ def _cached_examples(records, spec, cache_dir, num_workers):
       return [{"image": image, "sphere": sphere_map, "rotation": rotation, "label": int(label),
                "mesh_id": str(mesh_id)} for image, sphere_map, rotation, label, mesh_id in zip(
                    data["image"], data["sphere"], data["rotation"], data["label"], data["mesh_id"])]
-  logging.info("rendering %d test meshes × %d views (%s)", len(records), spec.views_per_mesh,
+  logging.info("rendering %d meshes × %d views (%s)", len(records), spec.views_per_mesh,
                spec.rotation_mode)
   rendered = render_examples(records, spec, num_workers)
   os.makedirs(cache_dir, exist_ok=True)
@@ -327,8 +327,9 @@ def plot_examples(records_by_id, examples, pairs, estimates, errors, image_size,
 def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=None,
              pairs_per_mesh: int = 3, max_meshes_per_category=None, fold_symmetry: bool = False,
              seed: int = 1, batch_size: int = 64, num_workers: int = 0,
-             regression_workdir=None) -> dict:
-  """Evaluates relative pose with the embedding network trained in `workdir` on its test meshes.
+             regression_workdir=None, split: str = "test") -> dict:
+  """Evaluates relative pose with the embedding network trained in `workdir` on its test meshes
+  (or validation meshes).
 
   Args:
     workdir: an embed workdir (experiments.train with configs/embed*.py).
@@ -344,6 +345,8 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     num_workers: processes rendering the views (0: one per core).
     regression_workdir: a regression-baseline workdir (configs/regression.py) on views of the same
       size, whose rows join the table (its latest checkpoint).
+    split: the meshes evaluated: "test", or "validation" for choices (layers, sizes) that the test
+      split must not make.
 
   Returns:
     {"rows": [{method, task, mode, category, median, acc@15, acc@30, count}], "quartiles": {...},
@@ -363,7 +366,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   output_dir = output_dir or workdir
   os.makedirs(output_dir, exist_ok=True)
   config = stage.config
-  records, class_names, up_axis = test_records(config, categories, max_meshes_per_category)
+  records, class_names, up_axis = test_records(config, categories, max_meshes_per_category, split)
   records_by_id = {r.mesh_id: r for r in records}
   builder = config.data.builder
   embed_fn = jax.jit(lambda x: stage.features(variables, x))
@@ -436,9 +439,9 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
             plot_examples(records_by_id, rendered, pairs[task], estimates, errors,
                           builder.image_size, files["examples"],
                           f"IB {mode.upper()} pairs, E at step {step}")
-  title = (f"Relative pose, {config.data.name} test split, E at step {step} "
+  title = (f"Relative pose, {config.data.name} {split} split, E at step {step} "
            f"({os.path.abspath(workdir)}){', symmetry-folded' if fold_symmetry else ''}")
-  base = os.path.join(output_dir, "pose_test")
+  base = os.path.join(output_dir, f"pose_{split}")
   table = _write_tables(rows, quartiles, equivariance, base, title)
   files.update(markdown=base + ".md", csv=base + ".csv", json=base + ".json",
                cdf=os.path.join(output_dir, "pose_cdf.png"))
