@@ -7,9 +7,10 @@ and 3DOF, per category (median error, acc@15, acc@30), beside an oracle and the 
   python -m experiments.evaluate_pose --workdir=/tmp/embed --regression_workdir=/tmp/regression
 
 Renders the test (or --split=validation) meshes of the workdir's dataset afresh under seeded random
-rotations (cached in <output_dir>/pose_eval_views), prints the table and writes pose_<split>.md / .csv / .json,
-pose_cdf.png (error CDFs) and pose_examples.png (pairs, and the object rendered at the estimated and
-the true pose) into --output_dir (default: the workdir). See experiments.pose_evaluation.
+rotations (cached in <output_dir>/pose_eval_views), prints the table and writes pose_<split>.md /
+.csv / .json, pose_cdf.png (error CDFs) and pose_examples.png (pairs, and the object rendered at the
+estimated and the true pose) into --output_dir (default: the workdir). See
+experiments.pose_evaluation.
 """
 
 from absl import app
