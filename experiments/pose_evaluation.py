@@ -45,6 +45,7 @@ from experiments import export
 from experiments import inference
 from experiments import templates as templates_lib
 from experiments import stages
+from experiments.stages import datasets
 from experiments.stages import embed
 
 matplotlib.use("Agg")  # headless: write files, never open windows
@@ -56,31 +57,6 @@ METHOD_E, METHOD_GRID, METHOD_ORACLE = "E", "E, grid argmax", "oracle Φ(map)"
 METHOD_REGRESSION = "regression baseline"
 UP_AXES = {"z": np.diag([-1.0, -1.0, 1.0]), "y": np.diag([-1.0, 1.0, -1.0])}  # 180° about up
 _CHUNK = 128  # pairs per correlation call
-
-
-def test_records(config, categories=None, max_meshes_per_category=None, split="test"):
-  """(mesh records of `split`, class names, up axis) of a config's dataset (config.data)."""
-  data = config.data
-  kwargs = dict(data.builder)
-  if data.mesh_dir:
-    kwargs["mesh_dir"] = data.mesh_dir
-  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None, **kwargs)
-  class_names = list(builder.info.features["label"].names)
-  if categories:
-    unknown = set(categories) - set(class_names)
-    if unknown:
-      raise ValueError(f"categories {sorted(unknown)} are not in the dataset's {class_names}")
-  records, per_class = [], {}
-  for record in builder.mesh_records(split):
-    name = class_names[record.label]
-    if categories and name not in categories:
-      continue
-    per_class[name] = per_class.get(name, 0) + 1
-    if max_meshes_per_category is None or per_class[name] <= max_meshes_per_category:
-      records.append(record)
-  if not records:
-    raise ValueError(f"no {split} meshes for categories {categories} in {data.name}")
-  return records, class_names, builder.builder_config.spec.up_axis
 
 
 def _record_task(task):
@@ -366,7 +342,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   output_dir = output_dir or workdir
   os.makedirs(output_dir, exist_ok=True)
   config = stage.config
-  records, class_names, up_axis = test_records(config, categories, max_meshes_per_category, split)
+  records, class_names, up_axis = datasets.mesh_records(config.data, split, categories, max_meshes_per_category)
   records_by_id = {r.mesh_id: r for r in records}
   builder = config.data.builder
   embed_fn = jax.jit(lambda x: stage.features(variables, x))

@@ -13,16 +13,22 @@ against the render of R·M, beside two references in the same run: G(E(view)) un
 input view itself. If rotating the embedding carries 3D information, the first beats both.
 """
 
+import json
 import os
 
 import jax
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
+from absl import logging
 from PIL import Image
 
 import data_pipelines
 from equivariant_embeddings import sphere
+from experiments import checkpoints
+from experiments import config_io
+from experiments import stages
+from experiments.stages import datasets
 
 matplotlib.use("Agg")  # headless: write files, never open windows
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
@@ -163,3 +169,60 @@ def output_name(name: str) -> str:
   """A file-name stem for an object name (mesh id or image path)."""
   stem = os.path.splitext(os.path.basename(name))[0] if os.path.sep in name else name
   return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
+
+
+def synthesize(workdir, images=(), num_meshes=4, error_meshes=32, steps=24, seed=0,
+               output_dir=None) -> dict:
+  """Writes the strips, GIFs and json; returns {"files": [...], "errors": {...}}."""
+  stage = stages.make_stage(config_io.load_config(workdir), workdir)
+  if stage.config.stage != "synth":
+    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; synthesize needs a synth one")
+  variables, step = checkpoints.restore_variables(workdir)
+  stage.load_embed()
+  embed = jax.jit(stage.inputs_of_views)
+  decode = jax.jit(lambda maps: stage.features(variables, maps))
+  size = stage.image_size
+  output_dir = output_dir or os.path.join(workdir, "synthesis")
+  os.makedirs(output_dir, exist_ok=True)
+  rng = np.random.default_rng(seed)
+  records = []
+  if num_meshes or error_meshes:
+    records, _, _ = datasets.mesh_records(stage.config.data, "test")
+    records = [records[i] for i in rng.permutation(len(records))]
+  objects = []  # (name, view, mesh or None, pose)
+  for record in records[:num_meshes]:
+    mesh = record.load()
+    pose = data_pipelines.random_rotation(rng, "3dof")
+    objects.append((record.mesh_id, data_pipelines.render_view(mesh, size, rotation=pose), mesh,
+                    pose))
+  for path in images:
+    objects.append((path, read_image(path, size), None, None))
+  files = []
+  for name, view, mesh, pose in objects:
+    for path_name in PATHS:
+      rotations = rotation_path(path_name, steps, rng)
+      decoded = novel_views(embed, decode, view[None], rotations)[0]
+      rows, titles = [decoded], [f"G(R·E(view)), {path_name}"]
+      if mesh is not None:
+        rows.append(np.stack([data_pipelines.render_view(mesh, size, rotation=r @ pose)
+                              for r in rotations]))
+        titles.append("render of R·M")
+      stem = os.path.join(output_dir, f"{output_name(name)}_{path_name}")
+      write_strip(stem + ".png", rows, titles)
+      write_gif(stem + ".gif", rows)
+      files += [stem + ".png", stem + ".gif"]
+    logging.info("synthesised %s", name)
+  errors = None
+  if error_meshes:
+    chosen = records[num_meshes:num_meshes + error_meshes] or records[:error_meshes]
+    meshes = [record.load() for record in chosen]
+    poses = np.stack([data_pipelines.random_rotation(rng, "3dof") for _ in meshes])
+    errors = synthesis_errors(embed, decode, meshes, poses, size, rng)
+    print("synthesis errors on {count} (view, rotation) pairs of held-out meshes:".format(**errors))
+    for key in ("rotated", "unrotated", "input_view", "reconstruction"):
+      print(f"  {key:>15}: L1 {errors[key]['l1']:.4f}  PSNR {errors[key]['psnr']:.2f} dB")
+  summary = {"workdir": os.path.abspath(workdir), "step": step, "files": files, "errors": errors}
+  with open(os.path.join(output_dir, "json"), "w") as f:
+    json.dump(summary, f, indent=1)
+  print(f"{len(files)} files in {output_dir}", flush=True)
+  return summary

@@ -14,7 +14,11 @@ import numpy as np
 from absl import logging
 
 import data_pipelines
+from experiments import checkpoints
+from experiments import config_io
 from experiments import inference
+from experiments import stages
+from experiments.stages import datasets
 
 TEMPLATES_FILE = "templates.npz"
 
@@ -67,3 +71,19 @@ def load_templates(workdir: str) -> dict:
                      f"--workdir={workdir}`")
   with np.load(path) as data:
     return {key: data[key] for key in data.files}
+
+
+def build(workdir: str, max_meshes_per_category=None, num_workers: int = 0) -> str:
+  """Builds and saves the templates of `workdir`; returns the file's path."""
+  stage = stages.make_stage(config_io.load_config(workdir), workdir)
+  if stage.config.stage != "embed":
+    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; templates need an embed one")
+  checkpoints.restore_variables(workdir)  # fails early, with a clear message, if E is missing
+  stage.load_phi()
+  records, class_names, _ = datasets.mesh_records(
+      stage.config.data, "train", max_meshes_per_category=max_meshes_per_category)
+  built = build_templates(stage, records, class_names, num_workers=num_workers)
+  path = save_templates(built, workdir)
+  print(f"templates of {', '.join(f'{n} ({c})' for n, c in zip(class_names, built['counts']))} "
+        f"in {path}", flush=True)
+  return path

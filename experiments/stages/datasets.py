@@ -31,3 +31,37 @@ def open_roles(data, sphere_shape: tuple) -> dict:
       raise ValueError(f"{data.name}/{role} spheres have shape {shape}, the config expects "
                        f"{tuple(sphere_shape)}")
   return sources
+
+
+def mesh_records(data, split: str, categories=None, max_meshes_per_category=None):
+  """The meshes of `data`'s split without building the dataset, for code that renders its own views.
+
+  Args:
+    data: a config's data block.
+    split: "train", "validation" or "test".
+    categories: class names to keep (default: all of the dataset's).
+    max_meshes_per_category: keep only the first this many meshes of each class.
+
+  Returns:
+    (records: `examples.MeshRecord`s, class names of the dataset in label order, its up axis).
+  """
+  kwargs = dict(data.builder)
+  if data.mesh_dir:
+    kwargs["mesh_dir"] = data.mesh_dir
+  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None, **kwargs)
+  class_names = list(builder.info.features["label"].names)
+  if categories:
+    unknown = set(categories) - set(class_names)
+    if unknown:
+      raise ValueError(f"categories {sorted(unknown)} are not in the dataset's {class_names}")
+  records, per_class = [], {}
+  for record in builder.mesh_records(split):
+    name = class_names[record.label]
+    if categories and name not in categories:
+      continue
+    per_class[name] = per_class.get(name, 0) + 1
+    if max_meshes_per_category is None or per_class[name] <= max_meshes_per_category:
+      records.append(record)
+  if not records:
+    raise ValueError(f"no {split} meshes for categories {categories} in {data.name}")
+  return records, class_names, builder.builder_config.spec.up_axis

@@ -15,7 +15,6 @@ from configs import embed_tiny
 from configs import regression_tiny
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
-from experiments import build_templates
 from experiments import export
 from experiments import metrics
 from experiments import pose_evaluation
@@ -204,7 +203,7 @@ def test_templates_give_absolute_pose_and_its_table(trained_embed, tmp_path):
   _, workdir, _ = trained_embed
   with pytest.raises(ValueError, match="build_templates"):
     export.load_absolute_pose(workdir)
-  path = build_templates.build(workdir, num_workers=1)
+  path = templates.build(workdir, num_workers=1)
   data = templates.load_templates(workdir)
   assert list(data["class_names"]) == ["airplane", "mug"] and data["counts"].sum() == 8
   assert data["templates"].shape == (2, 8, 8, 8) and os.path.exists(path)

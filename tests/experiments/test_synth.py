@@ -12,7 +12,6 @@ from configs import synth_tiny
 from experiments import export
 from experiments import metrics
 from experiments import synthesis
-from experiments import synthesize
 from experiments import train_lib
 from tests.experiments import test_train_lib
 
@@ -78,7 +77,7 @@ def test_synthesize_writes_strips_gifs_and_errors(trained_synth, tmp_path):
   photo = tmp_path / "photo.png"
   Image.fromarray((np.random.default_rng(0).uniform(size=(37, 53, 3)) * 255).astype(
       np.uint8)).save(photo)  # another size, in colour
-  summary = synthesize.synthesize(workdir, images=[str(photo)], num_meshes=1, error_meshes=2,
+  summary = synthesis.synthesize(workdir, images=[str(photo)], num_meshes=1, error_meshes=2,
                                   steps=4, output_dir=str(tmp_path / "out"))
   assert len(summary["files"]) == 2 * 2 * 3  # 2 objects × 3 paths × (PNG, GIF)
   frames = []
