@@ -21,7 +21,7 @@ CASES = [  # (field, value, what the message must say)
     ("checkpoint_every_steps", None, r"config\.checkpoint_every_steps must be a positive integer"),
     ("keep_checkpoints", 0, r"config\.keep_checkpoints must be a positive integer"),
     ("eval_every_steps", -1, r"config\.eval_every_steps must be an integer >= 0"),
-    ("stage", "pose", r"config\.stage must be one of \[.*'spherical_cnn'\], got 'pose'"),
+    ("stage", "pose", r"config\.stage must be one of \[.*'spherical_cnn'.*\], got 'pose'"),
     ("num_classes", 3, r"config\.num_classes = 3 but the train split of synthetic_shapes has 2"),
     ("label_smoothing", 1.0, r"label_smoothing in \[0, 1\); got .* and 1\.0"),
     ("mixup_alpha", -0.5, r"mixup_alpha must be >= 0 .* got -0\.5"),

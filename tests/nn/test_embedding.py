@@ -45,6 +45,13 @@ def test_padding_rejects_bad_grids_and_widths(shape, pad):
     spherical_pad(np.zeros(shape), pad)
 
 
+def test_embedding_starts_at_the_targets_mean():
+  net = EmbeddingNet(grid_size=8, channels=3, width=4, max_width=8, code_size=8)
+  images = jax.random.uniform(jax.random.PRNGKey(0), (2, 16, 16, 1))
+  out, _ = net.init_with_output(jax.random.PRNGKey(1), images, train=False)
+  np.testing.assert_array_equal(out, 0.0)  # normalised targets have mean 0
+
+
 def test_shapes_of_encoder_decoder_and_embedding():
   images = jnp.zeros((3, 32, 32, 1))
   encoder = ImageEncoder(width=4, max_width=16, code_size=12)
@@ -67,8 +74,12 @@ def test_decoder_output_has_no_seam_at_the_longitude_wrap():
   # a random network, the jump across the seam is of the size of the jumps between other columns.
   decoder = SphericalDecoder(grid_size=16, channels=1, width=4, max_width=8)
   code = jax.random.normal(jax.random.PRNGKey(1), (4, 32))
-  maps, _ = decoder.init_with_output(jax.random.PRNGKey(2), code, train=False)
-  maps = np.asarray(maps)[..., 0]
+  variables = decoder.init(jax.random.PRNGKey(2), code, train=False)
+  # The output convolution starts at zero (training starts from the targets' mean): randomise it.
+  kernel = variables["params"]["to_maps"]["kernel"]
+  variables["params"]["to_maps"]["kernel"] = jax.random.normal(jax.random.PRNGKey(3), kernel.shape)
+  maps = np.asarray(decoder.apply(variables, code, train=False))[..., 0]
+  assert maps.std() > 0
   steps = np.abs(np.diff(maps, axis=2)).mean()
   seam = np.abs(maps[:, :, 0] - maps[:, :, -1]).mean()
   assert seam < 3 * steps
