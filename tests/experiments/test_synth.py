@@ -89,6 +89,7 @@ def test_synthesize_writes_strips_gifs_and_errors(trained_synth, tmp_path):
   # Pillow merges identical consecutive frames (a 4-step untrained G may decode an image file to
   # the same view); the meshes' GIFs show the true renders too, which differ at every step.
   assert max(frames) == 4
+  assert os.path.exists(tmp_path / "out" / "synthesis.json")
   errors = summary["errors"]
   assert errors["count"] == 2 * 4
   for key in ("rotated", "unrotated", "input_view", "reconstruction"):
