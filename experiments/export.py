@@ -110,6 +110,14 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
   return relative_pose
 
 
+def _embedding_network(workdir: str, step: int | None):
+  """(embed stage, embed(views) -> embeddings) of the checkpoint at `step` in an embed workdir."""
+  stage, variables = load_variables(workdir, step)
+  if stage.feature_names != ("embedding",):
+    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  return stage, lambda images: stage.features(variables, images, "embedding")
+
+
 def load_image_to_mesh(workdir: str, step: int | None = None, top_k: int | None = None):
   """Image-to-mesh alignment with the embedding network in `workdir` and the Φ it regresses.
 
@@ -120,13 +128,10 @@ def load_image_to_mesh(workdir: str, step: int | None = None, top_k: int | None 
     pose of the mesh in its map: R·E(view) ≈ Φ_k(map), normalised as E's targets (the paper's
     Table 4). With top_k, (..., k, 3, 3) and (..., k).
   """
-  stage, variables = load_variables(workdir, step)
-  if stage.feature_names != ("embedding",):
-    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  stage, embed = _embedding_network(workdir, step)
   stage.load_phi()
   sphere_shape = (2 * stage.config.data.builder.bandwidth,) * 2 + (
       len(stage.config.data.builder.channels),)
-  embed = lambda images: stage.features(variables, images, "embedding")
   correlate = jax.jit(lambda views, maps: pose.align(embed(views), stage.targets(maps), top_k))
 
   def align(images, spheres):
@@ -158,12 +163,9 @@ def load_absolute_pose(workdir: str, step: int | None = None, top_k: int | None 
     category a class name; rotation (..., 3, 3) takes the category's canonical frame to the
     object's pose in the view (R with R·template ≈ E(view)); with top_k, k hypotheses.
   """
-  stage, variables = load_variables(workdir, step)
-  if stage.feature_names != ("embedding",):
-    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+  stage, embed = _embedding_network(workdir, step)
   data = templates.load_templates(workdir)
   names = [str(name) for name in data["class_names"]]
-  embed = lambda images: stage.features(variables, images, "embedding")
   correlate = jax.jit(lambda views, template: pose.align(template, embed(views), top_k))
 
   def absolute_pose(images, category: str):

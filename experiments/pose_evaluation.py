@@ -127,16 +127,21 @@ def grid_argmax(f, g, grid_bandwidth: int):
   return sphere.euler_to_matrix(jnp.asarray(alpha)[a], jnp.asarray(beta)[j], jnp.asarray(gamma)[c])
 
 
+_grid_argmax = jax.jit(grid_argmax, static_argnums=2)
+
+
 def estimate(f, g, method: str):
-  """(rotations (P, 3, 3), confidences (P,)) of pairs of maps f, g (P, 2b, 2b, C), in chunks."""
+  """(rotations (P, 3, 3), confidences (P,)) of pairs of maps f, g (P, 2b, 2b, C), in chunks;
+  METHOD_GRID has no confidence (NaN): only E's refined estimates are ranked by it."""
   rotations, confidences = [], []
   b = f.shape[1] // 2
-  grid_fn = jax.jit(lambda f, g: grid_argmax(f, g, 4 * b))
   for first in range(0, len(f), _CHUNK):
     part_f, part_g = f[first:first + _CHUNK], g[first:first + _CHUNK]
-    rotation, confidence = _align(part_f, part_g)
     if method == METHOD_GRID:
-      rotation = grid_fn(part_f, part_g)
+      rotation = _grid_argmax(part_f, part_g, 4 * b)
+      confidence = np.full(len(part_f), np.nan)
+    else:
+      rotation, confidence = _align(part_f, part_g)
     rotations.append(np.asarray(rotation))
     confidences.append(np.asarray(confidence))
   if not rotations:
@@ -171,18 +176,21 @@ def absolute_pose_rows(embeddings, labels, rotations, template_data, class_names
                                                     embeddings[i:i + _CHUNK])[0])
                                   for i in range(0, len(labels), _CHUNK)])
     errors = np.asarray(sphere.rotation_angle_deg(estimates, rotations), np.float64)
-    medians = []
-    for label in sorted(set(labels.tolist())):
-      summary = pose.error_summary(errors[labels == label])
-      medians.append(summary["median"])
-      rows.append({"method": method, "task": "absolute", "mode": "3dof",
-                   "category": class_names[label], **_row(summary)})
-    rows.append({"method": method, "task": "absolute", "mode": "3dof", "category": "all",
-                 **_row(pose.error_summary(errors))})
-    rows.append({"method": method, "task": "absolute", "mode": "3dof",
-                 "category": "mean of classes", "median": float(np.mean(medians)),
-                 "acc@15": float("nan"), "acc@30": float("nan"), "count": len(errors)})
+    method_rows = category_rows(errors, labels, class_names, method, "absolute", "3dof")
+    medians = [row["median"] for row in method_rows[:-1]]
+    rows += method_rows + [{"method": method, "task": "absolute", "mode": "3dof",
+                            "category": "mean of classes", "median": float(np.mean(medians)),
+                            "acc@15": float("nan"), "acc@30": float("nan"), "count": len(errors)}]
   return rows
+
+
+def category_rows(errors, labels, class_names, method: str, task: str, mode: str) -> list:
+  """Table rows of errors (P,) with class labels (P,): one per class present, then "all"."""
+  key = {"method": method, "task": task, "mode": mode}
+  rows = [{**key, "category": class_names[label],
+           **_row(pose.error_summary(errors[labels == label]))}
+          for label in sorted(set(labels.tolist()))]
+  return rows + [{**key, "category": "all", **_row(pose.error_summary(errors))}]
 
 
 def equivariance_errors(maps_a, maps_b, rotation_a, rotation_b):
@@ -342,7 +350,8 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   output_dir = output_dir or workdir
   os.makedirs(output_dir, exist_ok=True)
   config = stage.config
-  records, class_names, up_axis = datasets.mesh_records(config.data, split, categories, max_meshes_per_category)
+  records, class_names, up_axis = datasets.mesh_records(config.data, split, categories,
+                                                        max_meshes_per_category)
   records_by_id = {r.mesh_id: r for r in records}
   builder = config.data.builder
   embed_fn = jax.jit(lambda x: stage.features(variables, x))
@@ -401,13 +410,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
         errors = pose_errors(estimates, rotations[index_a], rotations[index_b],
                              up_axis if fold_symmetry else None)
         all_errors[(method, task, mode)] = errors
-        pair_labels = labels[index_a]
-        for label in sorted(set(pair_labels.tolist())):
-          rows.append({"method": method, "task": task, "mode": mode,
-                       "category": class_names[label],
-                       **_row(pose.error_summary(errors[pair_labels == label]))})
-        rows.append({"method": method, "task": task, "mode": mode, "category": "all",
-                     **_row(pose.error_summary(errors))})
+        rows += category_rows(errors, labels[index_a], class_names, method, task, mode)
         if method == METHOD_E:
           quartiles[(task, mode)] = confidence_quartiles(errors, confidences)
           if task == "IB" and mode == modes[-1]:

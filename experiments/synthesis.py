@@ -173,7 +173,7 @@ def output_name(name: str) -> str:
 
 def synthesize(workdir, images=(), num_meshes=4, error_meshes=32, steps=24, seed=0,
                output_dir=None) -> dict:
-  """Writes the strips, GIFs and json; returns {"files": [...], "errors": {...}}."""
+  """Writes the strips, GIFs and synthesis.json; returns {"files": [...], "errors": {...}}."""
   stage = stages.make_stage(config_io.load_config(workdir), workdir)
   if stage.config.stage != "synth":
     raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; synthesize needs a synth one")

@@ -10,6 +10,7 @@ workdir as templates.npz.
 
 import os
 
+import jax
 import numpy as np
 from absl import logging
 
@@ -43,9 +44,10 @@ def build_templates(stage, records, class_names, batch_size: int = 64, num_worke
   sums = np.zeros((len(class_names),) + tuple(stage.model_shape))
   counts = np.zeros(len(class_names), np.int64)
   usable = [(label, sphere_map) for label, sphere_map in results if sphere_map is not None]
+  targets = jax.jit(stage.targets)
   for first in range(0, len(usable), batch_size):
     chunk = usable[first:first + batch_size]
-    features = np.asarray(stage.targets(np.stack([m for _, m in chunk])), np.float64)
+    features = np.asarray(targets(np.stack([m for _, m in chunk])), np.float64)
     for (label, _), feature in zip(chunk, features):
       sums[label] += feature
       counts[label] += 1

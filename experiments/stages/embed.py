@@ -28,7 +28,10 @@ from equivariant_embeddings import sphere
 from equivariant_embeddings.nn import EmbeddingNet
 from experiments import checkpoints
 from experiments import config_io
+from experiments import inference
 from experiments.stages import datasets
+from experiments.stages import dependencies
+from experiments.stages import models
 from experiments.stages.spherical_cnn import SphericalCNNStage
 
 TARGETS_FILE = "targets.json"
@@ -38,11 +41,7 @@ EMBEDDING = "embedding"
 
 def phi_workdir(config, workdir: str | None) -> str:
   """The Φ workdir of an embed config: config.phi_workdir, else <workdir>/spherical_cnn."""
-  if config.phi_workdir:
-    return config.phi_workdir
-  if workdir is None:
-    raise ValueError("config.phi_workdir is empty and no embed workdir was given to hold Φ")
-  return os.path.join(workdir, PHI_SUBDIR)
+  return dependencies.dependency_workdir(config, "phi_workdir", workdir, PHI_SUBDIR, "Φ")
 
 
 def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +79,13 @@ class EmbedStage:
     if self._targets is not None:
       self.model_shape = tuple(self._targets["feature_shape"])
     else:
-      self.model_shape = self._phi_feature_shape(self._phi_config())
+      phi_config, _ = dependencies.dependency_config(config, "phi_workdir", workdir, PHI_SUBDIR,
+                                                     "Φ", config.phi)
+      self.model_shape = self._phi_feature_shape(phi_config)
     grid_size, _, channels = self.model_shape
     self.model = EmbeddingNet(grid_size=grid_size, channels=channels, **config.model)
     self._pose_pairs = None
+    self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
 
   # Φ and the targets.
 
@@ -93,14 +95,6 @@ class EmbedStage:
       return None
     with open(path) as f:
       return json.load(f)
-
-  def _phi_config(self):
-    """Φ's config: from its workdir when it has been trained, else config.phi."""
-    if self.config.phi_workdir or self.workdir:
-      directory = phi_workdir(self.config, self.workdir)
-      if os.path.exists(os.path.join(directory, config_io.CONFIG_FILE)):
-        return config_io.load_config(directory)
-    return self.config.phi
 
   def _phi_feature_shape(self, phi_config) -> tuple:
     stage = SphericalCNNStage(phi_config)
@@ -162,10 +156,9 @@ class EmbedStage:
     """Computes the normalisation from the first training examples and writes targets.json."""
     _, _, directory, step = self._phi
     count = min(len(train_source), self.config.target_statistics_examples)
-    extract = jax.jit(self.raw_targets)
-    maps = [np.asarray(extract(np.stack([e["sphere"] for e in train_source.__getitems__(
-        range(first, min(first + 64, count)))]))) for first in range(0, count, 64)]
-    maps = np.concatenate(maps)
+    maps, _, _ = inference.map_batches(jax.jit(self.raw_targets),
+                                       train_source.__getitems__(range(count)), "sphere", 64,
+                                       "targets for the normalisation")
     mean, std = target_statistics(maps)
     record = {"phi_workdir": directory, "phi_step": int(step), "layer": self.config.target_layer,
               "feature_shape": list(maps.shape[1:]), "mean": mean.tolist(), "std": std.tolist(),
@@ -210,11 +203,8 @@ class EmbedStage:
     """Area-weighted Huber loss and relative error per example of {"image", "sphere"}."""
     del rng, step  # no stochastic layers; the loss is the same at every step
     targets = jax.lax.stop_gradient(self.targets(batch["sphere"]))
-    if train:
-      predictions, new_model_state = self.model.apply(variables, batch["image"], train=True,
-                                                      mutable=["batch_stats"])
-    else:
-      predictions, new_model_state = self.features(variables, batch["image"], EMBEDDING), {}
+    predictions, new_model_state = models.apply_model(self.model, variables, batch["image"],
+                                                            train)
     per_example = losses.area_weighted_huber(predictions, targets, self.config.huber_delta)
     weights = jnp.asarray(sphere.area_weights(targets.shape[1] // 2), jnp.float32)[:, None, None]
     relative = jnp.sqrt(jnp.sum(weights * (predictions - targets) ** 2, axis=(1, 2, 3)) /
@@ -258,7 +248,7 @@ class EmbedStage:
     pairs = self._pose_pairs
     if pairs is None:
       return {}
-    embed = jax.jit(lambda v, x: self.features(v, x))
+    embed = self._embed_fn
     metrics = _pose_metrics(embed(variables, pairs["image_a"]), embed(variables, pairs["image_b"]),
                             pairs["truth"], "pose")
     if "target_pose_median" not in pairs:

@@ -48,7 +48,8 @@ class TrainingStage(InferenceStage, Protocol):
 
   def warm_start_variables(self) -> dict | None:
     """Variables to start training from instead of `init_variables` (e.g. another run's), read on
-    the host; None for a fresh start."""
+    the host and checked against the model's shapes (ValueError naming their source); None for a
+    fresh start."""
 
   def open_datasets(self) -> dict:
     """{"train": source, "eval": source, and optionally "test": source}: random-access sources

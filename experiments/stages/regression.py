@@ -20,6 +20,7 @@ from equivariant_embeddings import sphere
 from equivariant_embeddings.nn import PoseRegressor
 from experiments import checkpoints
 from experiments.stages import datasets
+from experiments.stages import models
 
 ROTATION = "rotation"
 
@@ -63,12 +64,8 @@ class RegressionStage:
     """The RMSE of the axis-angle vectors before config.rmse_steps, the geodesic angle (radians)
     after; metrics: the angle in degrees."""
     del rng  # no stochastic layers
-    if train:
-      (axis_angle, rotation), new_model_state = self.model.apply(
-          variables, batch["image"], train=True, mutable=["batch_stats"])
-    else:
-      (axis_angle, rotation), new_model_state = self.model.apply(variables, batch["image"],
-                                                                 train=False), {}
+    (axis_angle, rotation), new_model_state = models.apply_model(
+        self.model, variables, batch["image"], train)
     truth = batch[ROTATION]
     rmse = jnp.sqrt(jnp.mean((axis_angle - sphere.matrix_to_axis_angle(truth)) ** 2, axis=-1))
     geodesic = losses.geodesic_loss(rotation, truth)

@@ -9,8 +9,6 @@ E comes from `config.embed_workdir`; when that is empty the trainer first trains
 `<workdir>/embed` (which trains its own Φ first when it names none), or reuses it when complete.
 """
 
-import os
-
 import jax
 import jax.numpy as jnp
 
@@ -18,6 +16,8 @@ from equivariant_embeddings.nn import SynthesisNet
 from experiments import checkpoints
 from experiments import config_io
 from experiments.stages import datasets
+from experiments.stages import dependencies
+from experiments.stages import models
 from experiments.stages.embed import EmbedStage
 
 EMBED_SUBDIR = "embed"
@@ -27,11 +27,7 @@ SOURCES = ("embedding", "targets")
 
 def embed_workdir(config, workdir: str | None) -> str:
   """The E workdir of a synth config: config.embed_workdir, else <workdir>/embed."""
-  if config.embed_workdir:
-    return config.embed_workdir
-  if workdir is None:
-    raise ValueError("config.embed_workdir is empty and no synth workdir was given to hold E")
-  return os.path.join(workdir, EMBED_SUBDIR)
+  return dependencies.dependency_workdir(config, "embed_workdir", workdir, EMBED_SUBDIR, "E")
 
 
 class SynthStage:
@@ -45,11 +41,8 @@ class SynthStage:
       raise ValueError(f"config.source must be one of {SOURCES}, got {config.source!r}")
     self.config = config
     self.workdir = workdir
-    directory = embed_workdir(config, workdir) if (config.embed_workdir or workdir) else None
-    if directory and os.path.exists(os.path.join(directory, config_io.CONFIG_FILE)):
-      self.embed = EmbedStage(config_io.load_config(directory), directory)
-    else:
-      self.embed = EmbedStage(config.embed, directory)
+    self.embed = EmbedStage(*dependencies.dependency_config(
+        config, "embed_workdir", workdir, EMBED_SUBDIR, "E", config.embed))
     self.input_shape = tuple(self.embed.model_shape)
     self.image_size = self.embed.input_shape[0]
     self.model = SynthesisNet(image_size=self.image_size, **config.model)
@@ -102,11 +95,7 @@ class SynthStage:
     """Mean absolute pixel error and PSNR (dB, images in [0, 1]) per example."""
     del rng, step  # no stochastic layers; the loss is the same at every step
     maps = jax.lax.stop_gradient(self.inputs(batch))
-    if train:
-      views, new_model_state = self.model.apply(variables, maps, train=True,
-                                                mutable=["batch_stats"])
-    else:
-      views, new_model_state = self.features(variables, maps), {}
+    views, new_model_state = models.apply_model(self.model, variables, maps, train)
     l1 = jnp.mean(jnp.abs(views - batch["image"]), axis=(1, 2, 3))
     mse = jnp.mean((views - batch["image"]) ** 2, axis=(1, 2, 3))
     psnr = -10.0 * jnp.log10(jnp.maximum(mse, 1e-10))
