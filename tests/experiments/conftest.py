@@ -1,5 +1,7 @@
 """Shared fixtures: the tiny config with its dataset built once per session in a scratch directory."""
 
+import os
+
 import jax
 import pytest
 from jax.experimental.compilation_cache import compilation_cache
@@ -49,3 +51,19 @@ def jax_compilation_cache(tmp_path_factory):
   for name, value in previous.items():
     jax.config.update(name, value)
   compilation_cache.reset_cache()
+
+
+@pytest.fixture(scope="package")
+def binary_env(jax_compilation_cache):
+  """A function of the number of CPU devices giving the environment for a binary run in a
+  subprocess: the CPU platform and the package's compilation cache, for one device only.
+  Multi-device CPU programs read back from JAX's persistent cache deadlock (jax 0.10.2: the 8 device
+  threads wait at different collectives until XLA aborts after 40 s), so those always compile."""
+  def env(num_devices=1):
+    variables = dict(os.environ, JAX_PLATFORMS="cpu")
+    if num_devices == 1:
+      variables.update({name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+    else:
+      variables["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={num_devices}"
+    return variables
+  return env

@@ -169,10 +169,9 @@ def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path, ti
   assert again["rows"] == summary["rows"]
 
 
-def test_evaluate_pose_binary(trained_embed, tmp_path, jax_compilation_cache):
+def test_evaluate_pose_binary(trained_embed, tmp_path, binary_env):
   _, workdir, _ = trained_embed
-  env = dict(os.environ, JAX_PLATFORMS="cpu",
-             **{name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+  env = binary_env()
   result = subprocess.run(
       [sys.executable, "-m", "experiments.evaluate_pose", f"--workdir={workdir}",
        f"--output_dir={tmp_path}", "--modes=3dof", "--num_workers=1", "--fold_symmetry"],
@@ -183,10 +182,9 @@ def test_evaluate_pose_binary(trained_embed, tmp_path, jax_compilation_cache):
 
 
 def test_eight_devices_give_the_same_losses_as_one(trained_embed, tmp_path, tiny_data_dir,
-                                                   jax_compilation_cache):
+                                                   binary_env):
   _, workdir, _ = trained_embed
-  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="--xla_force_host_platform_device_count=8",
-             **{name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+  env = binary_env(num_devices=8)
   result = subprocess.run(
       [sys.executable, "-m", "experiments.train", "--config=configs/embed_tiny.py",
        f"--workdir={tmp_path}", f"--config.data.data_dir={tiny_data_dir}",

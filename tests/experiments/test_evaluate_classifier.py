@@ -19,10 +19,9 @@ from experiments import metrics
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_binary_reproduces_the_training_evaluation(trained, jax_compilation_cache):
+def test_binary_reproduces_the_training_evaluation(trained, binary_env):
   _, workdir = trained
-  env = dict(os.environ, JAX_PLATFORMS="cpu",
-             **{name.upper(): str(value) for name, value in jax_compilation_cache.items()})
+  env = binary_env()
   result = subprocess.run([sys.executable, "-m", "experiments.evaluate_classifier",
                            f"--workdir={workdir}"], cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
