@@ -1,4 +1,5 @@
-"""Meshes to batches of (rendered view, spherical map) pairs (DESIGN.md §4).
+"""Meshes to batches of (rendered view, spherical map) pairs (docs/conventions.md, 'Meshes,
+spherical maps and views').
 
 Public API:
   load_mesh, normalize_mesh, MeshError           reading meshes (meshes.py)

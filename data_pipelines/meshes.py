@@ -1,4 +1,5 @@
-"""Reading and normalising triangle meshes (DESIGN.md §4.1).
+"""Reading and normalising triangle meshes (docs/conventions.md, 'Meshes, spherical maps and
+views').
 
 Every reader goes through trimesh, which handles .off (including ModelNet's malformed header where the
 counts are glued to the keyword, `OFF1234 5678 0`), .obj, .ply, .stl, .glb and the other formats it

@@ -1,4 +1,5 @@
-"""Ray casting with embree: spherical maps and rendered views of a mesh (DESIGN.md §4.2, §4.3).
+"""Ray casting with embree: spherical maps and rendered views of a mesh (docs/conventions.md,
+'Meshes, spherical maps and views').
 
 Both functions take an optional `rotation` R and return what they would for the rotated mesh R·M. They
 do so by casting the inversely rotated rays Rᵀ·ray into the unrotated mesh, which is exact and lets
@@ -21,7 +22,8 @@ SPHERE_CHANNELS = ("distance", "normal_cosine", "hull_distance", "hull_normal_co
 # ball (every hit is at a distance < 2, so misses stay distinguishable and the map stays bounded).
 MISS_DISTANCE = 2.0
 # Render camera: on +z at this distance from the origin, with a field of view that just holds the
-# unit ball. At 10 radii the perspective is nearly orthographic (DESIGN.md §4.3).
+# unit ball. At 10 radii the perspective is nearly orthographic (docs/conventions.md, 'Meshes,
+# spherical maps and views').
 CAMERA_DISTANCE = 10.0
 # Lambertian shading: ambient term plus two directional lights, given in camera coordinates (x right,
 # y up, z toward the camera). Weights sum to 1, so intensities lie in [AMBIENT, 1]; background is 0.

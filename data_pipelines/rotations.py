@@ -1,4 +1,5 @@
-"""Random object rotations for dataset generation (DESIGN.md §3.3, §4.1), in NumPy.
+"""Random object rotations for dataset generation, in NumPy (docs/conventions.md, 'Rotations' and
+'Meshes, spherical maps and views').
 
 Dataset generation runs in worker processes that never import JAX, so rotations are drawn here from a
 `numpy.random.Generator`. They follow the sphere core's conventions: matrices act on column vectors, a

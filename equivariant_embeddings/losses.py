@@ -1,4 +1,4 @@
-"""Losses on spherical maps (DESIGN.md §5.4)."""
+"""Losses on spherical maps (docs/conventions.md, 'Losses')."""
 
 import jax.numpy as jnp
 import optax
@@ -36,8 +36,9 @@ def area_weighted_huber(predictions, targets, delta: float = 1.0):
 def geodesic_loss(predicted, target):
   """The angle in radians between rotation matrices (..., 3, 3), per rotation: (...).
 
-  2·arcsin(‖R̂ − R‖_F / 2√2) equals arccos((tr(Rᵀ R̂) − 1)/2) (DESIGN.md §3.3) but keeps a finite
-  gradient at R̂ = R, where arccos is not differentiable: the norm is smoothed by a tiny ε there.
+  2·arcsin(‖R̂ − R‖_F / 2√2) equals arccos((tr(Rᵀ R̂) − 1)/2) (docs/conventions.md, 'Pose errors')
+  but keeps a finite gradient at R̂ = R, where arccos is not differentiable: the norm is smoothed by
+  a tiny ε there.
   """
   predicted, target = jnp.asarray(predicted), jnp.asarray(target)
   if predicted.shape[-2:] != (3, 3) or target.shape[-2:] != (3, 3):

@@ -1,10 +1,11 @@
-"""Relative pose from equivariant embeddings: the public entry points (DESIGN.md §1, §3.5).
+"""Relative pose from equivariant embeddings: the public entry points (docs/conventions.md,
+'Relative pose' and 'SO(3) correlation').
 
 An embedding E maps a view of an object to spherical maps that rotate with it: E(view of R·M) ≈
 R·E(view of M). The relative pose of two views is then the rotation R maximising the SO(3)
 correlation Σ_c ⟨R·E(a)_c, E(b)_c⟩ (`sphere.best_rotation`: exact correlation on a grid, Newton
 refinement on its trigonometric polynomial); it takes the object in view a to its pose in view b,
-R_b R_aᵀ for object rotations R_a, R_b (DESIGN.md §3.3).
+R_b R_aᵀ for object rotations R_a, R_b (docs/conventions.md, 'Relative pose').
 
 The confidence of an estimate is the correlation peak divided by the norms of the two embeddings'
 band-limited parts: the cosine between R·E(a) and E(b), at most 1 by Cauchy–Schwarz (1 when one is

@@ -1,4 +1,4 @@
-"""Flax layers and models on the sphere (DESIGN.md §3.6, §5).
+"""Flax layers and models on the sphere (docs/conventions.md, 'Spherical CNN layers' and 'Models').
 
 Spatial arrays are (..., 2b, 2b, C) on the Driscoll–Healy grid, spectral ones (..., b, 2b−1, C).
 """

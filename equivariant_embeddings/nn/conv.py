@@ -1,4 +1,5 @@
-"""Zonal-filter spherical convolution (Esteves et al. 2018; DESIGN.md §3.6).
+"""Zonal-filter spherical convolution (Esteves et al. 2018; docs/conventions.md, 'Spherical CNN
+layers').
 
 (f ⋆ h)^ℓ_m = 2π √(4π/(2ℓ+1)) f^ℓ_m h^ℓ_0, summed over input channels:
   out^ℓ_{m,o} = Σ_i f^ℓ_{m,i} w^ℓ_{i,o},  w^ℓ_{i,o} = 2π √(4π/(2ℓ+1)) Σ_a t_ℓa k_{a,i,o},

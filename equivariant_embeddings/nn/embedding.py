@@ -1,4 +1,4 @@
-"""The embedding network E: a single view → spherical feature maps (DESIGN.md §5.2).
+"""The embedding network E: a single view → spherical feature maps (docs/conventions.md, 'Models').
 
 An image encoder (strided convolutions and residual blocks down to a 1 × 1 code) and a spherical
 decoder (a transposed convolution to a 4 × 4 grid, then residual blocks with stride-2 transposed

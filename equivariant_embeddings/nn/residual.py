@@ -1,4 +1,4 @@
-"""Residual block of two spherical convolutions (DESIGN.md §5.1)."""
+"""Residual block of two spherical convolutions (the blocks of Φ: docs/conventions.md, 'Models')."""
 
 from typing import Optional
 

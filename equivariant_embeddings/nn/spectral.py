@@ -1,8 +1,9 @@
 """Spectral-layout helpers for the layers: change of bandwidth and the m ≥ 0 half of a real spectrum.
 
-Coefficients are (..., b, 2b−1, C) complex, index [ℓ, m+b−1] (DESIGN.md §3.2). Coefficients of real
-functions satisfy f_ℓ,−m = (−1)^m conj(f_ℓm), so linear maps with real weights that act on each order m
-alike need only the orders m ≥ 0: half the work.
+Coefficients are (..., b, 2b−1, C) complex, index [ℓ, m+b−1] (see docs/conventions.md, 'Spherical
+harmonic coefficients'). Coefficients of real functions satisfy f_ℓ,−m = (−1)^m conj(f_ℓm), so
+linear maps with real weights that act on each order m alike need only the orders m ≥ 0: half the
+work.
 """
 
 import jax.numpy as jnp

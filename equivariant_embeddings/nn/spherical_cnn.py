@@ -1,4 +1,4 @@
-"""The spherical CNN Φ that classifies shapes from spherical maps (DESIGN.md §5.1).
+"""The spherical CNN Φ that classifies shapes from spherical maps (docs/conventions.md, 'Models').
 
 Residual blocks of spherical convolutions, pooling from the input grid down by the block factors,
 rotation-invariant descriptors of the last block (its area-weighted global average, or the norm of

@@ -1,4 +1,5 @@
-"""The synthesis network G: spherical maps → a view, the mirror of E (DESIGN.md §5.3).
+"""The synthesis network G: spherical maps → a view, the mirror of E (docs/conventions.md,
+'Models').
 
 A spherical encoder (convolutions on maps padded with their spherical neighbours, `spherical_pad`,
 halving the grid down to 4 × 4, then a 4 × 4 convolution to a 1 × 1 code) and an image decoder

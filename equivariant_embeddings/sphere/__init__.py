@@ -1,4 +1,5 @@
-"""Spherical harmonics, Wigner matrices, rotations and SO(3) correlation in JAX (DESIGN.md §3).
+"""Spherical harmonics, Wigner matrices, rotations and SO(3) correlation in JAX (see
+docs/conventions.md, 'Grid' to 'SO(3) correlation').
 
 Conventions: Driscoll–Healy grid (..., 2b, 2b, C); coefficients (..., b, 2b−1, C) indexed [ℓ, m+b−1];
 orthonormal complex harmonics with the Condon–Shortley phase; ZYZ Euler angles; (R·f)(x) = f(Rᵀx).

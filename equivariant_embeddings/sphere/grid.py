@@ -1,4 +1,4 @@
-"""The Driscoll–Healy equiangular grid and its quadrature (DESIGN.md §3.1).
+"""The Driscoll–Healy equiangular grid and its quadrature (docs/conventions.md, 'Grid').
 
 A function of bandwidth b (degrees ℓ < b) is sampled on 2b × 2b points:
 colatitude θ_j = π(2j+1)/(4b), j = 0..2b−1 (no sample on a pole) and longitude φ_k = 2πk/(2b).
@@ -56,7 +56,8 @@ def quadrature_weights(b: int) -> np.ndarray:
 def area_weights(b: int) -> np.ndarray:
   """Area weights w_j ∝ sin θ_j of the grid rows, normalised to mean 1, shape (2b,), float64.
 
-  The simple weight used by the losses and pooling (DESIGN.md §5.4): each row's share of the sphere.
+  The simple weight used by the losses and pooling (docs/conventions.md, 'Grid' and 'Losses'): each
+  row's share of the sphere.
   """
   b = check_bandwidth(b)
   s = np.sin(colatitudes(b))

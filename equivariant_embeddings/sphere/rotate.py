@@ -1,4 +1,5 @@
-"""Exact rotation of band-limited spherical functions: (R·f)(x) = f(Rᵀx) (DESIGN.md §3.3).
+"""Exact rotation of band-limited spherical functions: (R·f)(x) = f(Rᵀx) (docs/conventions.md,
+'Rotations').
 
 (R·f)^ℓ_m = Σ_n D^ℓ_mn(R) f^ℓ_n, applied in factored form without building D:
   D^ℓ(α, β, γ) = diag(e^{−imα} i^{−m}) Δ^ℓᵀ diag(e^{ikβ}) Δ^ℓ diag(i^n e^{−inγ}),

@@ -1,4 +1,5 @@
-"""Rotation matrices and ZYZ Euler angles (DESIGN.md §3.3), vectorised over leading axes.
+"""Rotation matrices and ZYZ Euler angles, vectorised over leading axes (docs/conventions.md,
+'Rotations').
 
 Matrices act on column vectors; R = Rz(α) Ry(β) Rz(γ).
 """

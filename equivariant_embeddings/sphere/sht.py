@@ -1,4 +1,5 @@
-"""Spherical harmonic transforms on the Driscoll–Healy grid (DESIGN.md §3.1–3.2).
+"""Spherical harmonic transforms on the Driscoll–Healy grid (docs/conventions.md, 'Grid' and
+'Spherical harmonic coefficients').
 
 forward_sht: real (..., 2b, 2b, C) → complex (..., b, 2b−1, C), index [ℓ, m+b−1];
 inverse_sht: back. Both are exact for band-limited functions (degrees ℓ < b).

@@ -1,4 +1,5 @@
-"""SO(3) cross-correlation of spherical functions with one 3D FFT (DESIGN.md §3.5).
+"""SO(3) cross-correlation of spherical functions with one 3D FFT (docs/conventions.md, 'SO(3)
+correlation').
 
 C(R) = Σ_c ⟨R·f_c, g_c⟩ = Σ_ℓ Σ_mn D^ℓ_mn(R) F^ℓ_mn with F^ℓ_mn = Σ_c f^ℓ_{n,c} conj(g^ℓ_{m,c}).
 With D^ℓ_mn(α, β, γ) = e^{−imα} i^{n−m} Σ_k Δ^ℓ_km Δ^ℓ_kn e^{ikβ} e^{−inγ},

@@ -1,4 +1,4 @@
-"""Wigner matrices in the conventions of DESIGN.md §3.3–3.4.
+"""Wigner matrices in the conventions of docs/conventions.md, 'Rotations' and 'Wigner matrices'.
 
 Δ^ℓ = d^ℓ(π/2) is computed once per degree in float64 with a stable three-term recursion. Every other
 Wigner matrix follows from it:
