@@ -29,11 +29,14 @@ setuptools.setup(
         "absl-py>=2.1,<3",
         "matplotlib>=3.8,<4",
         "pillow>=10,<13",
+        # TensorBoard event files; flax.metrics.tensorboard and clu.metric_writers import
+        # tensorflow, tensorboardX does not.
+        "tensorboardX>=2.6,<3",
     ],
     extras_require={
-        # Independent references used only by the tests (exact Wigner values), and property-based
-        # tests of the input checks.
-        "test": ["pytest>=8,<10", "sympy>=1.12,<2", "hypothesis>=6.100,<7"],
+        # Independent references used only by the tests (exact Wigner values), property-based
+        # tests of the input checks, and TensorBoard's own event reader (no tensorflow needed).
+        "test": ["pytest>=8,<10", "sympy>=1.12,<2", "hypothesis>=6.100,<7", "tensorboard>=2.15,<3"],
         # Peer libraries timed by benchmarks/ only; never imported by the package.
         "bench": ["s2fft>=1.1,<2", "e3nn-jax>=0.20,<1"],
         # Cluster-scale dataset builds through TFDS's Beam support.

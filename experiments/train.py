@@ -1,4 +1,4 @@
-r"""Trains a stage of the project from a config (DESIGN.md §6).
+r"""Trains a stage of the project from a config (docs/conventions.md, 'Training stages').
 
   python -m experiments.train --config=configs/spherical_cnn.py --workdir=/tmp/scnn
   python -m experiments.train --config=configs/spherical_cnn_synthetic.py --workdir=/tmp/synth \
@@ -8,7 +8,6 @@ Restarting the same command resumes from the latest checkpoint in the workdir. S
 `experiments.train_lib.train_and_evaluate` for what is written there.
 """
 
-import logging as py_logging
 import sys
 
 from absl import app
@@ -25,17 +24,10 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Directory for checkpoints, metr
 flags.mark_flags_as_required(["config", "workdir"])
 
 
-class _QuietLibraries(py_logging.Filter):
-  """Drops INFO lines of orbax (dozens per checkpoint), keeping warnings and errors."""
-
-  def filter(self, record):
-    return record.levelno >= py_logging.WARNING or "/orbax/" not in record.pathname
-
-
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  logging.get_absl_handler().addFilter(_QuietLibraries())
+  train_lib.quiet_library_logs()
   logging.info("config:\n%s", _CONFIG.value)
   try:
     train_lib.train_and_evaluate(_CONFIG.value, _WORKDIR.value)

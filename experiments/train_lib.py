@@ -14,9 +14,11 @@ What it does, for the stage named by `config.stage` (experiments/stages):
 - progress lines (step, loss, accuracy, steps/s, ETA), metrics.jsonl, curves.png, config.json;
 - a non-finite loss or gradient stops the run with `NonFiniteLossError` before it is checkpointed.
 
-Workdir layout: config.json, metrics.jsonl, curves.png, checkpoints/<step>/.
+Workdir layout: config.json, metrics.jsonl, curves.png, events.out.tfevents.* (TensorBoard: the
+metrics and evaluation images), checkpoints/<step>/.
 """
 
+import logging as py_logging
 import os
 import time
 import jax
@@ -37,6 +39,18 @@ from experiments import prefetch
 from experiments import stages
 from experiments import train_state as train_state_lib
 from experiments.train_state import TrainState
+
+
+class _QuietLibraries(py_logging.Filter):
+  """Drops INFO lines of orbax (dozens per checkpoint), keeping warnings and errors."""
+
+  def filter(self, record):
+    return record.levelno >= py_logging.WARNING or "/orbax/" not in record.pathname
+
+
+def quiet_library_logs() -> None:
+  """Keeps the binaries' console to progress lines: orbax's INFO lines are dropped."""
+  logging.get_absl_handler().addFilter(_QuietLibraries())
 
 
 class NonFiniteLossError(RuntimeError):
@@ -101,9 +115,10 @@ class _Progress:
   checkpoint steps, where every pending step's loss and gradient norm are checked for finiteness.
   """
 
-  def __init__(self, num_steps: int, writer: metrics_lib.MetricsWriter):
+  def __init__(self, num_steps: int, writer: metrics_lib.MetricsWriter, suffix=None):
     self.num_steps = num_steps
     self.writer = writer
+    self.suffix = suffix
     self.pending = []  # (step, device metrics)
     self.mark_time, self.mark_step = None, None
 
@@ -134,7 +149,10 @@ class _Progress:
       self.start_clock(step)
     self.pending = []
     self.writer.write(record)
-    logging.info("%s", metrics_lib.progress_line(step, self.num_steps, record))
+    line = metrics_lib.progress_line(step, self.num_steps, record)
+    if self.suffix is not None and record.get("steps_per_sec"):
+      line += self.suffix((self.num_steps - step) / record["steps_per_sec"])
+    logging.info("%s", line)
 
 
 def evaluate(eval_step, state, source, keys, batch_size: int, mesh) -> dict:
@@ -162,8 +180,10 @@ def _run_evaluation(eval_step, state, step, sources, stage, config, mesh, writer
     metrics = evaluate(eval_step, state, sources[role], stage.batch_keys, config.eval_batch_size,
                        mesh)
     if role == "eval":
-      metrics.update(stage.evaluation_metrics(
-          jax.device_get({"params": state.params, **state.model_state})))
+      variables = jax.device_get({"params": state.params, **state.model_state})
+      metrics.update(stage.evaluation_metrics(variables))
+      if writer is not None and writer.enabled and hasattr(stage, "evaluation_images"):
+        writer.write_images(step, stage.evaluation_images(variables))
     if writer is not None:
       writer.write({"step": step, "split": role, **metrics})
     logging.info("step %d: %s on %s/%s (%d examples, %.1f s): %s", step, role, config.data.name,
@@ -213,12 +233,15 @@ def _train_prerequisites(stage) -> None:
                  stage.config.stage)
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       progress_suffix=None) -> dict:
   """Trains the stage `config.stage` in `workdir` (resuming from its latest checkpoint, if any).
 
   Args:
     config: a config as in configs/ (stage, data, model, optimizer, batch sizes, step counts...).
     workdir: output directory (created if needed); see the module docstring for its layout.
+    progress_suffix: a function of the stage's remaining seconds returning text appended to each
+      progress line (the pipeline's ETA of the whole chain), or None.
 
   Returns:
     The final evaluation metrics on config.data.eval_split, e.g. {"loss": ..., "accuracy": ...,
@@ -267,7 +290,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   eval_step = jax.jit(make_eval_step(stage), out_shardings=replicated)
   # The test split (if configured) is evaluated once, after the last step: never used for choices.
   final_roles = ("eval", "test") if "test" in sources else ("eval",)
-  progress = _Progress(config.num_train_steps, writer)
+  progress = _Progress(config.num_train_steps, writer, progress_suffix)
   step = int(state.step)
   first_step = step + 1
   results = None
@@ -302,6 +325,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     train_batches.close()
     manager.wait_until_finished()
     manager.close()
+    writer.close()
   if results is None:  # resumed at the last step: its evaluation is already in metrics.jsonl
     results = _run_evaluation(eval_step, state, step, sources, stage, config, mesh,
                               roles=final_roles)

@@ -1,4 +1,5 @@
-"""The embed stage: regress the frozen spherical CNN Φ's feature maps from single views (DESIGN.md §1).
+"""The embed stage: regress the frozen spherical CNN Φ's feature maps from single views
+(docs/conventions.md, 'Training stages').
 
 Each example holds a rendered view and the spherical map of the same rotated mesh. The target is
 Φ_k(map): the feature maps of block k (`config.target_layer`) of a trained spherical CNN, computed as
@@ -29,6 +30,7 @@ from equivariant_embeddings.nn import EmbeddingNet
 from experiments import checkpoints
 from experiments import config_io
 from experiments import inference
+from experiments import metrics as metrics_lib
 from experiments.stages import datasets
 from experiments.stages import dependencies
 from experiments.stages import models
@@ -37,6 +39,9 @@ from experiments.stages.spherical_cnn import SphericalCNNStage
 TARGETS_FILE = "targets.json"
 PHI_SUBDIR = "spherical_cnn"
 EMBEDDING = "embedding"
+SHEET_PAIRS = 4  # rows of the evaluation image
+# The colours of its rows' frames by E's pose error on the pair: under 15°, under 30°, above.
+_GOOD, _FAIR, _WRONG = (0.2, 0.7, 0.2), (0.95, 0.65, 0.1), (0.85, 0.15, 0.15)
 
 
 def phi_workdir(config, workdir: str | None) -> str:
@@ -257,6 +262,18 @@ class EmbedStage:
                                  pairs["truth"], "target_pose"))
     metrics.update({k: v for k, v in pairs.items() if k.startswith("target_pose")})
     return metrics
+
+  def evaluation_images(self, variables) -> dict:
+    """{"pose_pairs": the first fixed validation pairs, a row each: view a beside view b, framed by
+    the error of E's relative pose: green under 15°, amber under 30°, red above}."""
+    pairs = self._pose_pairs
+    if pairs is None:
+      return {}
+    a, b = pairs["image_a"][:SHEET_PAIRS], pairs["image_b"][:SHEET_PAIRS]
+    rotation, _ = pose.align(self._embed_fn(variables, a), self._embed_fn(variables, b))
+    errors = np.asarray(sphere.rotation_angle_deg(rotation, pairs["truth"][:SHEET_PAIRS]))
+    colors = [_GOOD if e < 15 else _FAIR if e < 30 else _WRONG for e in errors]
+    return {"pose_pairs": metrics_lib.image_sheet([[x, y] for x, y in zip(a, b)], colors)}
 
 
 def _pose_metrics(f, g, truth, prefix: str) -> dict:

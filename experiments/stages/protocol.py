@@ -64,3 +64,8 @@ class TrainingStage(InferenceStage, Protocol):
   def evaluation_metrics(self, variables: dict) -> dict[str, Any]:
     """Metrics of the whole model beyond per-example averages (e.g. a pose error on fixed pairs),
     computed on the host at each evaluation; {} if none."""
+
+  def evaluation_images(self, variables: dict) -> dict[str, Any]:
+    """Optional (the trainer calls it where a stage has it): {name: image (H, W) or (H, W, C),
+    floats in [0, 1] or uint8} showing the model on a few fixed validation examples, computed on
+    the host at each evaluation and written to TensorBoard."""

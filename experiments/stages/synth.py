@@ -1,4 +1,5 @@
-"""The synth stage: decode spherical embeddings back into views (DESIGN.md §5.3).
+"""The synth stage: decode spherical embeddings back into views (G: docs/conventions.md, 'Models'
+and 'Training stages').
 
 G (`nn.SynthesisNet`) learns G(m) ≈ view with an L1 loss, where m is the frozen embedding network
 E's prediction E(view) (`config.source = "embedding"`, the paper's choice) or Φ's normalised target
@@ -11,10 +12,12 @@ E comes from `config.embed_workdir`; when that is empty the trainer first trains
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from equivariant_embeddings.nn import SynthesisNet
 from experiments import checkpoints
 from experiments import config_io
+from experiments import metrics as metrics_lib
 from experiments.stages import datasets
 from experiments.stages import dependencies
 from experiments.stages import models
@@ -23,6 +26,7 @@ from experiments.stages.embed import EmbedStage
 EMBED_SUBDIR = "embed"
 IMAGE = "image"
 SOURCES = ("embedding", "targets")
+SHEET_VIEWS = 4  # rows of the evaluation image
 
 
 def embed_workdir(config, workdir: str | None) -> str:
@@ -47,6 +51,8 @@ class SynthStage:
     self.image_size = self.embed.input_shape[0]
     self.model = SynthesisNet(image_size=self.image_size, **config.model)
     self._embed_variables = None
+    self._sheet_batch = None  # the first validation examples, for evaluation_images
+    self._decode_fn = jax.jit(lambda variables, batch: self.features(variables, self.inputs(batch)))
 
   def prerequisites(self) -> list:
     """[(E's config, its workdir)] when config.embed_workdir is empty (E is trained there first)."""
@@ -83,6 +89,8 @@ class SynthStage:
     sources = datasets.open_roles(data, (2 * builder.bandwidth, 2 * builder.bandwidth,
                                          len(builder.channels)))
     self.load_embed()
+    examples = [sources["eval"][i] for i in range(min(SHEET_VIEWS, len(sources["eval"])))]
+    self._sheet_batch = {k: np.stack([e[k] for e in examples]) for k in self.batch_keys}
     return sources
 
   def init_variables(self, rng):
@@ -110,3 +118,10 @@ class SynthStage:
   def evaluation_metrics(self, variables) -> dict:
     del variables  # L1 and PSNR are per-example averages already
     return {}
+
+  def evaluation_images(self, variables) -> dict:
+    """{"decoded": the first validation views, a row each, beside G's decoding of them (of E(view)
+    or of Φ's target, as in training)}."""
+    decoded = np.asarray(self._decode_fn(variables, self._sheet_batch))
+    return {"decoded": metrics_lib.image_sheet(
+        [[view, out] for view, out in zip(self._sheet_batch["image"], decoded)])}

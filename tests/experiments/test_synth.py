@@ -13,6 +13,7 @@ from experiments import export
 from experiments import metrics
 from experiments import synthesis
 from experiments import train_lib
+from tests.experiments import test_tensorboard
 from tests.experiments import test_train_lib
 
 
@@ -41,6 +42,20 @@ def test_run_trains_e_and_phi_first(trained_synth):
   maps = np.random.default_rng(0).normal(size=(2,) + stage.input_shape).astype(np.float32)
   views = export.feature_function(stage, variables, "image")(maps)
   assert views.shape == (2, 8, 8, 1)
+
+
+def test_evaluations_write_image_sheets_for_tensorboard(trained_synth):
+  _, workdir, _ = trained_synth
+  # G's: views beside their decodings; E's: pose pairs. A row each of two 8 × 8 images, 2-pixel
+  # frames: 22 pixels wide and 12 per row.
+  for directory, tag in ((workdir, "eval/decoded"), (os.path.join(workdir, "embed"),
+                                                     "eval/pose_pairs")):
+    test_tensorboard.assert_scalars_match_metrics(directory)
+    events = test_tensorboard.read_events(directory)
+    assert events.Tags()["images"] == [tag]
+    (step,) = [r["step"] for r in metrics.read_metrics(directory) if r["split"] == "eval"]
+    height, width, _ = test_tensorboard.image_at(events, tag, step).shape
+    assert width == 22 and height % 12 == 0 and 1 <= height // 12 <= 4
 
 
 def test_interrupted_run_resumes_to_the_same_model(trained_synth, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import data_pipelines
 from experiments import export
 from experiments import metrics
 from experiments import train_lib
+from tests.experiments import test_tensorboard
 
 
 class Interrupted(Exception):
@@ -59,6 +60,7 @@ def test_interrupted_run_resumes_to_the_same_params_and_metrics(tiny_config, tmp
   # bit-identical on the CPU, so exact equality is expected.
   assert results == expected
   assert comparable(metrics.read_metrics(resumed)) == comparable(metrics.read_metrics(uninterrupted))
+  test_tensorboard.assert_scalars_match_metrics(resumed)  # TensorBoard shows steps 3 and 4 once
   _, want = export.load_variables(uninterrupted)
   _, got = export.load_variables(resumed)
   jax.tree.map(np.testing.assert_array_equal, got, want)
