@@ -84,6 +84,7 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     (N, S, S[, 1]), float in [0, 1] (uint8 0–255 accepted); rotation (..., 3, 3) takes the object in
     img_a to its pose in img_b, confidence (...) in [−1, 1]; with top_k, (..., k, 3, 3) and (..., k).
     It can be jitted and vmapped inside the caller's code. See `equivariant_embeddings.pose`.
+    Its attribute `image_size` is S, the size of the model's views.
   """
   stage, variables = load_variables(workdir, step)
   image_size = stage.input_shape[0]
@@ -107,6 +108,7 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     pose.prepare_images(img_b, image_size, "img_b")
     return estimate(img_a, img_b)
 
+  relative_pose.image_size = image_size
   return relative_pose
 
 

@@ -55,6 +55,7 @@ MODES = ("2dof", "3dof")
 TASKS = ("IB", "CB", "I2M")
 METHOD_E, METHOD_GRID, METHOD_ORACLE = "E", "E, grid argmax", "oracle Φ(map)"
 METHOD_REGRESSION = "regression baseline"
+METHOD_RANDOM = "random rotation (reference)"
 UP_AXES = {"z": np.diag([-1.0, -1.0, 1.0]), "y": np.diag([-1.0, 1.0, -1.0])}  # 180° about up
 _CHUNK = 128  # pairs per correlation call
 
@@ -160,15 +161,30 @@ def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
   return errors
 
 
+def random_guesses(count: int, mode: str, up_axis: str, rng: np.random.Generator,
+                   relative: bool = True) -> np.ndarray:
+  """(count, 3, 3) guesses that know only the views' rotation distribution: R'_b R'_aᵀ of two
+  independent draws of `mode` (relative), or one draw (absolute). The reference every method must
+  beat: its median error is about 126° in 3DOF."""
+  draw = lambda: np.stack([data_pipelines.random_rotation(rng, mode, up_axis) for _ in range(count)])
+  if not relative:
+    return draw()
+  first, second = draw(), draw()
+  return second @ np.swapaxes(first, -1, -2)
+
+
 def absolute_pose_rows(embeddings, labels, rotations, template_data, class_names,
-                       regressed=None) -> list:
+                       regressed=None, guesses=None) -> list:
   """Rows of task "absolute" (mode 3dof): every view's pose from E and its category's template
   (the true category; R with R·template ≈ E(view)), and, given, the regressed poses; per class, over
-  all, and the mean of the per-class medians (category "mean of classes")."""
+  all, and the mean of the per-class medians (category "mean of classes"); and, given, rows of
+  random `guesses`."""
   templates = np.asarray(template_data["templates"])
   methods = {METHOD_E + " + template": None}
   if regressed is not None:
     methods[METHOD_REGRESSION] = regressed
+  if guesses is not None:
+    methods[METHOD_RANDOM] = guesses
   rows = []
   for method, estimates in methods.items():
     if estimates is None:
@@ -370,6 +386,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     if list(template_data["class_names"]) != list(class_names):
       raise ValueError(f"{workdir}/templates.npz is for classes {list(template_data['class_names'])}"
                        f", the dataset has {class_names}: rebuild it")
+  guess_rng = np.random.default_rng(seed + 1)  # the random reference's own stream
   for mode in modes:
     spec = examples_lib.ExampleSpec(
         image_size=builder.image_size, bandwidth=builder.bandwidth, channels=builder.channels,
@@ -391,8 +408,10 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
                                                   rotations[index_a], rotations[index_b])))
         for name, maps in (("E", embeddings), ("targets Φ(map)", targets))}
     if template_data is not None and mode == "3dof":
-      rows += absolute_pose_rows(embeddings, labels, rotations, template_data, class_names,
-                                 poses if poses_fn is not None else None)
+      rows += absolute_pose_rows(
+          embeddings, labels, rotations, template_data, class_names,
+          poses if poses_fn is not None else None,
+          random_guesses(len(rotations), mode, up_axis, guess_rng, relative=False))
     for task in TASKS:
       index_a, index_b = pairs[task]
       inputs = {METHOD_E: (embeddings, targets if task == "I2M" else embeddings),
@@ -401,12 +420,15 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
         inputs[METHOD_ORACLE] = (targets, targets)
         if poses_fn is not None:
           inputs[METHOD_REGRESSION] = (poses, poses)
-      for method, (source_a, source_b) in inputs.items():
-        if method == METHOD_REGRESSION:
-          estimates = source_b[index_b] @ np.swapaxes(source_a[index_a], -1, -2)
+      inputs[METHOD_RANDOM] = None
+      for method, sources in inputs.items():
+        if method == METHOD_RANDOM:
+          estimates = random_guesses(len(index_a), mode, up_axis, guess_rng)
+        elif method == METHOD_REGRESSION:
+          estimates = poses[index_b] @ np.swapaxes(poses[index_a], -1, -2)
           confidences = np.full(len(estimates), np.nan)
         else:
-          estimates, confidences = estimate(source_a[index_a], source_b[index_b], method)
+          estimates, confidences = estimate(sources[0][index_a], sources[1][index_b], method)
         errors = pose_errors(estimates, rotations[index_a], rotations[index_b],
                              up_axis if fold_symmetry else None)
         all_errors[(method, task, mode)] = errors

@@ -33,6 +33,7 @@ from experiments.stages import datasets
 matplotlib.use("Agg")  # headless: write files, never open windows
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 
+RESULTS_FILE = "synthesis.json"  # written last: its presence means the output is complete
 PATHS = ("turn", "tilt", "random")
 
 
@@ -222,7 +223,7 @@ def synthesize(workdir, images=(), num_meshes=4, error_meshes=32, steps=24, seed
     for key in ("rotated", "unrotated", "input_view", "reconstruction"):
       print(f"  {key:>15}: L1 {errors[key]['l1']:.4f}  PSNR {errors[key]['psnr']:.2f} dB")
   summary = {"workdir": os.path.abspath(workdir), "step": step, "files": files, "errors": errors}
-  with open(os.path.join(output_dir, "synthesis.json"), "w") as f:
+  with open(os.path.join(output_dir, RESULTS_FILE), "w") as f:
     json.dump(summary, f, indent=1)
   print(f"{len(files)} files in {output_dir}", flush=True)
   return summary

@@ -5,14 +5,30 @@ import data_pipelines
 ROLES = ("train", "eval", "test")
 
 
+def _builder_options(data) -> dict:
+  options = dict(data.builder)
+  if data.mesh_dir:
+    options["mesh_dir"] = data.mesh_dir
+  return options
+
+
 def open_split(data, split: str):
   """The dataset of config block `data` (name, mesh_dir, data_dir, num_workers, builder) at `split`
   (a TFDS split expression), from `data_pipelines.load_dataset`, built on first use."""
-  kwargs = dict(data.builder)
-  if data.mesh_dir:
-    kwargs["mesh_dir"] = data.mesh_dir
   return data_pipelines.load_dataset(data.name, split, data_dir=data.data_dir or None,
-                                     num_workers=data.num_workers, **kwargs)
+                                     num_workers=data.num_workers, **_builder_options(data))
+
+
+def is_built(data) -> bool:
+  """Whether the dataset of config block `data` is built (every split written) in its data_dir."""
+  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None,
+                                        **_builder_options(data))
+  return builder.is_prepared()
+
+
+def build(data) -> None:
+  """Builds the dataset of config block `data` (all its splits), unless it is built already."""
+  open_split(data, data.train_split)
 
 
 def open_roles(data, sphere_shape: tuple) -> dict:
@@ -45,10 +61,8 @@ def mesh_records(data, split: str, categories=None, max_meshes_per_category=None
   Returns:
     (records: `examples.MeshRecord`s, class names of the dataset in label order, its up axis).
   """
-  kwargs = dict(data.builder)
-  if data.mesh_dir:
-    kwargs["mesh_dir"] = data.mesh_dir
-  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None, **kwargs)
+  builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None,
+                                        **_builder_options(data))
   class_names = list(builder.info.features["label"].names)
   if categories:
     unknown = set(categories) - set(class_names)

@@ -1,0 +1,117 @@
+r"""The whole chain in one command: dataset → Φ → E → G → baseline → pose tables → novel views.
+
+  python -m experiments.pipeline --config=configs/pipeline.py --workdir=workdirs/chain
+  python -m experiments.pipeline --config=configs/pipeline.py:modelnet --workdir=workdirs/chain_mn
+  python -m experiments.pipeline --config=configs/pipeline.py:shapenet --workdir=workdirs/chain_sn \
+      --config.data.mesh_dir=/path/to/ShapeNetCore.v2
+
+"synthetic" (the default): the bundled procedural shapes, built locally, sized so that the whole
+chain runs in about 20 minutes on a 2-core CPU (measured; see README.md). "modelnet": ModelNet10's bed,
+chair, sofa and toilet from ../shared/data/modelnet10 with the laptop-size stages of configs/embed.py,
+synth.py and regression.py. "shapenet": ShapeNetCore's airplane, car and chair (y up) at the same
+sizes. Every stage reads `data`; stage fields can be overridden, e.g.
+--config.embed.num_train_steps=5000. See experiments/pipeline_lib.py.
+"""
+
+import ml_collections
+
+from configs import embed
+from configs import regression
+from configs import spherical_cnn
+from configs import spherical_cnn_synthetic
+from configs import synth
+
+DATASETS = ("synthetic", "modelnet", "shapenet")
+
+
+def _synthetic_sizes(config) -> None:
+  """Step counts and sizes of the ~20-minute chain on the procedural shapes."""
+  phi = config.spherical_cnn
+  phi_synthetic = spherical_cnn_synthetic.get_config()
+  phi.model = phi_synthetic.model
+  phi.optimizer.warmup_steps = 50  # linear warm-up steps
+  phi.num_train_steps = 300  # 100% validation accuracy by step 400 in the 600-step quickstart
+  phi.log_every_steps = 25  # console line + metrics.jsonl record every this many steps
+  phi.checkpoint_every_steps = 100  # orbax checkpoint every this many steps (and at the end)
+  phi.eval_every_steps = 0  # evaluate at the end only
+  config.embed.target_layer = "block_2"  # (16, 16, 32) at b = 16
+  for stage in (config.embed, config.synth, config.regression):
+    stage.log_every_steps = 50  # console line + metrics.jsonl record every this many steps
+    stage.checkpoint_every_steps = 250  # orbax checkpoint every this many steps (and at the end)
+    stage.eval_every_steps = 0  # evaluate at the end only
+    stage.optimizer.warmup_steps = 100  # linear warm-up steps
+  config.embed.num_train_steps = 1500  # E: 48,000 views seen
+  config.regression.num_train_steps = config.embed.num_train_steps  # as many views as E
+  config.regression.rmse_steps = 500  # RMSE, then the geodesic loss
+  config.synth.num_train_steps = 500  # G
+  config.evaluation.max_meshes_per_category = 10  # 80 test shapes × 3 pairs per task
+  config.evaluation.template_meshes_per_category = 25  # canonical training shapes per template
+  config.synthesis.error_meshes = 16  # held-out shapes for the novel-view errors
+  config.expected_seconds.update(
+      dataset=70, spherical_cnn=200, embed=260, synth=90, regression=200, templates=30,
+      evaluate_pose=120, synthesize=60)
+
+
+def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
+  if dataset not in DATASETS:
+    raise ValueError(f"the pipeline config's argument must be one of {DATASETS}, got {dataset!r}")
+  config = ml_collections.ConfigDict()
+  config.data = ml_collections.ConfigDict()  # the dataset every stage reads (one build)
+  config.data.name = {"synthetic": "synthetic_shapes"}.get(dataset, dataset)  # load_dataset name
+  config.data.mesh_dir = {"modelnet": spherical_cnn.get_config().data.mesh_dir}.get(
+      dataset, "")  # meshes ("" for the procedural shapes; set it for ShapeNet)
+  config.data.data_dir = ""  # where TFDS builds and keeps the dataset ("": ~/tensorflow_datasets)
+  config.data.num_workers = 0  # processes building the dataset and rendering views (0: per core)
+  config.data.train_split = "train"  # split trained on
+  config.data.eval_split = "validation"  # evaluated at the end of each stage (1 in 8 training meshes)
+  config.data.test_split = "test"  # the stages' final test figures and the pose evaluation
+  config.data.builder = ml_collections.ConfigDict()  # options of the TFDS builder config
+  if dataset == "synthetic":
+    config.data.builder.train_per_category = 100  # 800 training shapes (8 classes)
+    config.data.builder.test_per_category = 25  # 200 test shapes
+    config.data.builder.bandwidth = 16  # b of the spherical maps: (32, 32, 1)
+    config.data.builder.image_size = 32  # S: views are (32, 32, 1)
+    config.data.builder.channels = ("distance",)  # spherical map channels
+  else:
+    if dataset == "modelnet":
+      config.data.builder.variant = "modelnet10"  # class list of the builder
+      config.data.builder.categories = ("bed", "chair", "sofa", "toilet")  # the paper's pose classes
+    else:
+      config.data.builder.categories = ("airplane", "car", "chair")  # ShapeNet synsets
+    config.data.builder.bandwidth = 32  # b of the spherical maps: (64, 64, C)
+    config.data.builder.image_size = 64  # S: views are (64, 64, 1)
+    config.data.builder.channels = spherical_cnn.get_config().data.builder.channels  # 4 channels
+    config.data.builder.scale_range = (0.8, 1.25)  # random anisotropic scaling of training meshes
+  config.data.builder.rotation_mode = "3dof"  # views of uniformly rotated meshes (SO(3))
+  config.data.builder.views_per_mesh = 8  # rotations per training mesh
+
+  num_classes = len(config.data.builder.get("categories", ())) or 8
+  config.spherical_cnn = spherical_cnn.get_config()  # Φ (its data block is replaced by `data`)
+  config.spherical_cnn.num_classes = num_classes  # the chain's classes
+  config.embed = embed.get_config("laptop")  # E (Φ is the chain's)
+  config.synth = synth.get_config("laptop")  # G (E is the chain's)
+  config.regression = regression.get_config("laptop")  # the baseline, E's encoder
+  config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
+  config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
+  for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):
+    stage.data = config.data  # one object: --config.data.<field>=... sets every stage's
+
+  config.evaluation = ml_collections.ConfigDict()  # experiments.evaluate_pose on the test split
+  config.evaluation.modes = ("3dof",)  # rotation modes ("2dof", "3dof")
+  config.evaluation.pairs_per_mesh = 3  # rotations (IB, I2M) and partners (CB) per test mesh
+  config.evaluation.max_meshes_per_category = 0  # test meshes per class (0: all)
+  config.evaluation.fold_symmetry = False  # fold errors over a half turn about the up axis
+  config.evaluation.seed = 1  # seeds the evaluation's rotations and partners
+  config.evaluation.template_meshes_per_category = 0  # training meshes per template (0: all)
+
+  config.synthesis = ml_collections.ConfigDict()  # experiments.synthesize
+  config.synthesis.num_meshes = 2  # test meshes drawn as strips and GIFs
+  config.synthesis.error_meshes = 32  # held-out meshes of the novel-view errors
+  config.synthesis.steps = 12  # frames per rotation path
+
+  config.expected_seconds = ml_collections.ConfigDict(dict(  # each step on a 2-core CPU (ETA)
+      dataset=1800, spherical_cnn=1200, embed=6000, synth=3000, regression=2000, templates=600,
+      evaluate_pose=600, synthesize=120))
+  if dataset == "synthetic":
+    _synthetic_sizes(config)
+  return config

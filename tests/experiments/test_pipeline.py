@@ -1,0 +1,124 @@
+"""The whole chain (experiments.pipeline) at tiny sizes, killed once and resumed, and the README's
+snippet for calling the trained model from JAX code, run against the chain's E."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from experiments import pipeline_lib
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SNIPPET_MARKER = "<!-- snippet: relative_pose, run by tests/experiments/test_pipeline.py -->"
+
+
+def pipeline_command(workdir, data_dir):
+  return [sys.executable, "-m", "experiments.pipeline", "--config=configs/pipeline_tiny.py",
+          f"--workdir={workdir}", f"--config.data.data_dir={data_dir}"]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory, tiny_data_dir, binary_env):
+  """(workdir, log of the first run, log of the resumed run): the tiny chain, SIGKILLed as soon as
+  E's first checkpoint (step 2 of 4) is written, then run again to the end."""
+  workdir = str(tmp_path_factory.mktemp("chain"))
+  first_checkpoint = os.path.join(workdir, "embed", "checkpoints", "2")
+  with open(os.path.join(workdir, "first.log"), "w") as log:
+    process = subprocess.Popen(pipeline_command(workdir, tiny_data_dir), cwd=REPO_ROOT,
+                               env=binary_env(), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 300
+    while not os.path.isdir(first_checkpoint) and process.poll() is None:
+      assert time.time() < deadline, "E's first checkpoint never appeared"
+      time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+  with open(os.path.join(workdir, "first.log")) as f:
+    first = f.read()
+  assert process.returncode == -signal.SIGKILL, first[-3000:]
+  result = subprocess.run(pipeline_command(workdir, tiny_data_dir), cwd=REPO_ROOT, env=binary_env(),
+                          capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[:3000] + "\n...\n" + result.stderr[-3000:]
+  return workdir, first, result.stderr + result.stdout
+
+
+def test_resumed_chain_skips_finished_steps_and_resumes_the_interrupted_one(chain):
+  workdir, first, second = chain
+  assert "chain [2/8 spherical_cnn]: running" in first and "chain [3/8 embed]: running" in first
+  assert "chain [4/8 synth]" not in first  # killed inside E's training
+  for step in ("dataset", "spherical_cnn"):
+    assert re.search(rf"chain \[\d/8 {step}\]: complete, skipped", second), step
+  # E continues from its checkpoint at step 2: only steps 3 and 4 are trained again.
+  assert "resumed from the checkpoint at step 2" in second
+  embed_records = [json.loads(line) for line in open(os.path.join(workdir, "embed",
+                                                                   "metrics.jsonl"))]
+  assert [r["step"] for r in embed_records if r["split"] == "train"] == [1, 2, 3, 4]
+  for step in ("synth", "regression", "templates", "evaluate_pose", "synthesize"):
+    assert re.search(rf"chain \[\d/8 {step}\]: done in", second), step
+  # Every progress line of a training stage carries the chain's ETA.
+  assert "chain ETA" in second
+  with open(os.path.join(workdir, pipeline_lib.TIMES_FILE)) as f:
+    assert set(json.load(f)) == set(pipeline_lib.STEPS)
+
+
+def test_chain_writes_every_promised_artefact(chain):
+  workdir, _, second = chain
+  expected = ["config.json", "chain.json", "summary.md", "embed/templates.npz",
+              "pose/pose_test.md", "pose/pose_test.csv", "pose/pose_test.json", "pose/pose_cdf.png",
+              "pose/pose_examples.png", "synthesis/synthesis.json"]
+  expected += [f"{stage}/checkpoints/4" for stage in pipeline_lib.TRAINED]
+  for path in expected:
+    assert os.path.exists(os.path.join(workdir, path)), path
+  with open(os.path.join(workdir, "synthesis", "synthesis.json")) as f:
+    synthesized = json.load(f)
+  assert len(synthesized["files"]) == 6  # one test shape × 3 paths × (PNG, GIF)
+  for path in synthesized["files"] + [os.path.join(workdir, "pose", "pose_cdf.png")]:
+    assert os.path.exists(path)
+  with open(os.path.join(workdir, "pose", "pose_cdf.png"), "rb") as f:
+    assert f.read(8) == PNG_SIGNATURE
+  with open(os.path.join(workdir, "summary.md")) as f:
+    summary = f.read()
+  # summary.md links the figures relative to the workdir, and they are there.
+  for link in re.findall(r"\]\(([^)]+)\)", summary):
+    assert os.path.exists(os.path.join(workdir, link)), link
+  assert "## IB, 3DOF" in second and "summary:" in second  # the table and paths on the console
+
+
+def test_pose_table_has_every_row(chain):
+  workdir, _, _ = chain
+  with open(os.path.join(workdir, "pose", "pose_test.json")) as f:
+    rows = json.load(f)["rows"]
+  present = {(r["task"], r["method"]) for r in rows if r["category"] == "all"}
+  relative = ["E", "E, grid argmax", "random rotation (reference)"]
+  expected = {(task, method) for task in ("IB", "CB", "I2M") for method in relative}
+  expected |= {(task, method) for task in ("IB", "CB")
+               for method in ("oracle Φ(map)", "regression baseline")}
+  expected |= {("absolute", method) for method in (
+      "E + template", "regression baseline", "random rotation (reference)")}
+  assert expected <= present, expected - present
+  assert all(np.isfinite(r["median"]) and r["count"] > 0 for r in rows
+             if r["category"] == "all")
+
+
+def readme_snippet() -> str:
+  with open(os.path.join(REPO_ROOT, "README.md")) as f:
+    text = f.read()
+  assert SNIPPET_MARKER in text, "the README lost its tested snippet"
+  return re.search(r"```python\n(.*?)```", text[text.index(SNIPPET_MARKER):], re.DOTALL).group(1)
+
+
+def test_readme_snippet_runs_under_jit_and_vmap(chain):
+  workdir, _, _ = chain
+  namespace = {}
+  exec(readme_snippet().replace("workdirs/chain", workdir), namespace)  # pylint: disable=exec-used
+  assert namespace["rotation"].shape == (3, 3) and namespace["confidence"].shape == ()
+  assert namespace["rotations"].shape == (4, 3, 3)
+  assert namespace["errors"].shape == (4,) and np.all(np.isfinite(namespace["errors"]))
+  # The caller's jit(vmap(...)) computes what the batched call does.
+  np.testing.assert_allclose(namespace["rotations_in_my_code"], namespace["rotations"], atol=1e-4)
