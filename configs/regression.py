@@ -25,6 +25,8 @@ def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   config.seed = 0  # initialisation and shuffling derive from it
   config.multihost = False  # call jax.distributed.initialize() first (multi-host TPU/GPU)
   config.init_from = ""  # a regression workdir whose variables start this run ("": random init)
+  config.view_augmentation = "none"  # "quarter_turns": views turned about the camera axis, the
+  # rotation label with them (3DOF only)
   config.rmse_steps = 2000 if not paper else 20_000  # RMSE of axis-angle vectors, then geodesic
   config.data = source.data  # the embed config's views: same dataset, same splits
 

@@ -31,6 +31,7 @@ from experiments import checkpoints
 from experiments import config_io
 from experiments import inference
 from experiments import metrics as metrics_lib
+from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import dependencies
 from experiments.stages import models
@@ -91,6 +92,7 @@ class EmbedStage:
     self.model = EmbeddingNet(grid_size=grid_size, channels=channels, **config.model)
     self._pose_pairs = None
     self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
+    self.augmentation = augmentation.from_config(config, augmentation.EMBED_AUGMENTATIONS)
 
   # Φ and the targets.
 
@@ -205,11 +207,15 @@ class EmbedStage:
     return None  # always starts from init_variables
 
   def per_example_losses(self, variables, batch, rng, train: bool, step=None):
-    """Area-weighted Huber loss and relative error per example of {"image", "sphere"}."""
-    del rng, step  # no stochastic layers; the loss is the same at every step
-    targets = jax.lax.stop_gradient(self.targets(batch["sphere"]))
-    predictions, new_model_state = models.apply_model(self.model, variables, batch["image"],
-                                                            train)
+    """Area-weighted Huber loss and relative error per example of {"image", "sphere"}; in training,
+    each pair first moved by a random symmetry of config.view_augmentation."""
+    del step  # the loss is the same at every step
+    images, spheres = batch["image"], batch["sphere"]
+    if train:
+      images, spheres = augmentation.augment_views_and_maps(images, spheres, rng,
+                                                            self.augmentation)
+    targets = jax.lax.stop_gradient(self.targets(spheres))
+    predictions, new_model_state = models.apply_model(self.model, variables, images, train)
     per_example = losses.area_weighted_huber(predictions, targets, self.config.huber_delta)
     weights = jnp.asarray(sphere.area_weights(targets.shape[1] // 2), jnp.float32)[:, None, None]
     relative = jnp.sqrt(jnp.sum(weights * (predictions - targets) ** 2, axis=(1, 2, 3)) /

@@ -17,8 +17,10 @@ import numpy as np
 
 from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
+from equivariant_embeddings import view_symmetries
 from equivariant_embeddings.nn import PoseRegressor
 from experiments import checkpoints
+from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import models
 
@@ -37,6 +39,7 @@ class RegressionStage:
     size = config.data.builder.image_size
     self.input_shape = (size, size, 1)
     self.model = PoseRegressor(**config.model)
+    self.augmentation = augmentation.from_config(config, augmentation.REGRESSION_AUGMENTATIONS)
 
   def prerequisites(self) -> list:
     return []
@@ -63,10 +66,13 @@ class RegressionStage:
   def per_example_losses(self, variables, batch, rng, train: bool, step=None):
     """The RMSE of the axis-angle vectors before config.rmse_steps, the geodesic angle (radians)
     after; metrics: the angle in degrees."""
-    del rng  # no stochastic layers
-    (axis_angle, rotation), new_model_state = models.apply_model(
-        self.model, variables, batch["image"], train)
-    truth = batch[ROTATION]
+    images, truth = batch["image"], batch[ROTATION]
+    if train and self.augmentation == augmentation.QUARTER_TURNS:
+      turns = jax.random.randint(rng, images.shape[:1], 0, 4)
+      images, _ = view_symmetries.transform_views_and_maps(images, None, turns)
+      truth = view_symmetries.quarter_turn_rotations(turns) @ truth
+    (axis_angle, rotation), new_model_state = models.apply_model(self.model, variables, images,
+                                                                 train)
     rmse = jnp.sqrt(jnp.mean((axis_angle - sphere.matrix_to_axis_angle(truth)) ** 2, axis=-1))
     geodesic = losses.geodesic_loss(rotation, truth)
     step = 0 if step is None else step
