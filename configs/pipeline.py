@@ -58,8 +58,8 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config = ml_collections.ConfigDict()
   config.data = ml_collections.ConfigDict()  # the dataset every stage reads (one build)
   config.data.name = {"synthetic": "synthetic_shapes"}.get(dataset, dataset)  # load_dataset name
-  config.data.mesh_dir = {"modelnet": spherical_cnn.get_config().data.mesh_dir}.get(
-      dataset, "")  # meshes ("" for the procedural shapes; set it for ShapeNet)
+  modelnet10 = spherical_cnn.get_config().data.mesh_dir  # ../shared/data/modelnet10
+  config.data.mesh_dir = modelnet10 if dataset == "modelnet" else ""  # set it for ShapeNet
   config.data.data_dir = ""  # where TFDS builds and keeps the dataset ("": ~/tensorflow_datasets)
   config.data.num_workers = 0  # processes building the dataset and rendering views (0: per core)
   config.data.train_split = "train"  # split trained on
@@ -109,9 +109,11 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config.synthesis.error_meshes = 32  # held-out meshes of the novel-view errors
   config.synthesis.steps = 12  # frames per rotation path
 
-  config.expected_seconds = ml_collections.ConfigDict(dict(  # each step on a 2-core CPU (ETA)
-      dataset=1800, spherical_cnn=1200, embed=6000, synth=3000, regression=2000, templates=600,
-      evaluate_pose=600, synthesize=120))
+  # Seconds of each step on a 2-core CPU, for the chain's ETA. Real meshes: estimated from the
+  # measured rates of the stages at these sizes (BENCHMARKS.md), ~2.7 h in all for ModelNet.
+  config.expected_seconds = ml_collections.ConfigDict(dict(  # step -> seconds
+      dataset=150, spherical_cnn=1500, embed=3000, synth=2400, regression=2100, templates=150,
+      evaluate_pose=300, synthesize=120))
   if dataset == "synthetic":
     _synthetic_sizes(config)
   return config

@@ -8,6 +8,7 @@ import re
 import jax
 import pytest
 
+from experiments import pipeline_lib
 from experiments import stages
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -32,10 +33,33 @@ def test_every_field_is_commented(path):
   assert not uncommented, f"fields without a comment in {path}: {uncommented}"
 
 
-@pytest.mark.parametrize("path", CONFIG_FILES, ids=os.path.basename)
+STAGE_CONFIG_FILES = [p for p in CONFIG_FILES if not os.path.basename(p).startswith("pipeline")]
+
+
+@pytest.mark.parametrize("path", STAGE_CONFIG_FILES, ids=os.path.basename)
 def test_config_builds_its_model(path):
   module = importlib.import_module(f"configs.{os.path.basename(path)[:-3]}")
-  config = module.get_config()
+  check_builds_its_model(module.get_config())
+
+
+@pytest.mark.parametrize("name,argument", [("pipeline", "synthetic"), ("pipeline", "modelnet"),
+                                           ("pipeline", "shapenet"), ("pipeline_tiny", None)])
+def test_pipeline_config_builds_every_stage(name, argument, tmp_path):
+  module = importlib.import_module(f"configs.{name}")
+  config = module.get_config(argument) if argument else module.get_config()
+  configs = pipeline_lib.stage_configs(config, str(tmp_path))
+  assert set(configs) == set(pipeline_lib.TRAINED)
+  for stage_config, _ in configs.values():
+    assert stage_config.data.to_dict() == config.data.to_dict()  # one dataset for the chain
+    check_builds_its_model(stage_config)
+  phi, _ = configs["spherical_cnn"]
+  categories = config.data.builder.get("categories")
+  assert phi.num_classes == (len(categories) if categories else 8)
+  assert configs["embed"][0].phi_workdir == configs["spherical_cnn"][1]
+  assert configs["synth"][0].embed_workdir == configs["embed"][1]
+
+
+def check_builds_its_model(config):
   stage = stages.make_stage(config)
   variables = jax.eval_shape(stage.init_variables, jax.random.PRNGKey(0))
   inputs = jax.ShapeDtypeStruct((2,) + stage.input_shape, "float32")
