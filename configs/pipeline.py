@@ -40,10 +40,10 @@ def _synthetic_sizes(config) -> None:
     stage.checkpoint_every_steps = 250  # orbax checkpoint every this many steps (and at the end)
     stage.eval_every_steps = 0  # evaluate at the end only
     stage.optimizer.warmup_steps = 100  # linear warm-up steps
-  config.embed.num_train_steps = 1500  # E: 48,000 views seen
+  config.embed.num_train_steps = 3000  # E: 96,000 views seen
   config.regression.num_train_steps = config.embed.num_train_steps  # as many views as E
-  config.regression.rmse_steps = 500  # RMSE, then the geodesic loss
-  config.synth.num_train_steps = 500  # G
+  config.regression.rmse_steps = 1000  # RMSE, then the geodesic loss
+  config.synth.num_train_steps = 1000  # G
   config.evaluation.max_meshes_per_category = 10  # 80 test shapes × 3 pairs per task
   config.evaluation.template_meshes_per_category = 25  # canonical training shapes per template
   config.synthesis.error_meshes = 16  # held-out shapes for the novel-view errors
@@ -82,7 +82,8 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
     config.data.builder.image_size = 64  # S: views are (64, 64, 1)
     config.data.builder.channels = spherical_cnn.get_config().data.builder.channels  # 4 channels
     config.data.builder.scale_range = (0.8, 1.25)  # random anisotropic scaling of training meshes
-  config.data.builder.rotation_mode = "3dof"  # views of uniformly rotated meshes (SO(3))
+  # Views of uniformly rotated meshes (SO(3)), or "2dof": uniform viewing directions, upright.
+  config.data.builder.rotation_mode = "2dof" if dataset == "synthetic" else "3dof"  # see above
   config.data.builder.views_per_mesh = 8  # rotations per training mesh
 
   num_classes = len(config.data.builder.get("categories", ())) or 8
@@ -97,7 +98,7 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
     stage.data = config.data  # one object: --config.data.<field>=... sets every stage's
 
   config.evaluation = ml_collections.ConfigDict()  # experiments.evaluate_pose on the test split
-  config.evaluation.modes = ("3dof",)  # rotation modes ("2dof", "3dof")
+  config.evaluation.modes = (config.data.builder.rotation_mode,)  # the mode E was trained on
   config.evaluation.pairs_per_mesh = 3  # rotations (IB, I2M) and partners (CB) per test mesh
   config.evaluation.max_meshes_per_category = 0  # test meshes per class (0: all)
   config.evaluation.fold_symmetry = False  # fold errors over a half turn about the up axis
