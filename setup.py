@@ -37,8 +37,9 @@ setuptools.setup(
         # Independent references used only by the tests (exact Wigner values), property-based
         # tests of the input checks, and TensorBoard's own event reader (no tensorflow needed).
         "test": ["pytest>=8,<10", "sympy>=1.12,<2", "hypothesis>=6.100,<7", "tensorboard>=2.15,<3"],
-        # Peer libraries timed by benchmarks/ only; never imported by the package.
-        "bench": ["s2fft>=1.1,<2", "e3nn-jax>=0.20,<1"],
+        # Peer libraries timed by benchmarks/ only (grain: benchmarks/bench_loader.py); never
+        # imported by the package.
+        "bench": ["s2fft>=1.1,<2", "e3nn-jax>=0.20,<1", "grain>=0.2.18,<0.3"],
         # Cluster-scale dataset builds through TFDS's Beam support.
         "beam": ["apache-beam>=2.50,<3"],
     },
