@@ -304,19 +304,23 @@ def plot_cdfs(errors: dict, path: str, title: str) -> None:
 
 
 def plot_examples(records_by_id, examples, pairs, estimates, errors, image_size, path, title,
-                  count: int = 6) -> None:
+                  class_names, count: int = 8) -> None:
   """Rows of: view a, view b, the first object rendered at the estimated pose in b, and at the
-  true pose; for the first `count` pairs."""
-  count = min(count, len(pairs[0]))
-  fig, axes = plt.subplots(count, 4, figsize=(8, 2.1 * count + 0.5), squeeze=False)
-  for row in range(count):
-    a, b = examples[pairs[0][row]], examples[pairs[1][row]]
+  true pose; for the first pair of each category (up to `count`), best first."""
+  first_of_class = {}
+  for index, example_index in enumerate(pairs[0]):
+    first_of_class.setdefault(int(examples[example_index]["label"]), index)
+  chosen = sorted(list(first_of_class.values())[:count], key=lambda index: errors[index])
+  fig, axes = plt.subplots(len(chosen), 4, figsize=(8, 2.1 * len(chosen) + 0.5), squeeze=False)
+  for row, index in enumerate(chosen):
+    a, b = examples[pairs[0][index]], examples[pairs[1][index]]
     mesh = records_by_id[a["mesh_id"]].load()
     estimated = data_pipelines.render_view(mesh, image_size,
-                                           rotation=estimates[row] @ a["rotation"])
+                                           rotation=estimates[index] @ a["rotation"])
     truth = data_pipelines.render_view(mesh, image_size, rotation=b["rotation"])
     panels = (a["image"], b["image"], estimated, truth)
-    names = ("view a", "view b", f"estimate ({errors[row]:.1f}°)", "truth")
+    names = (f"{class_names[int(a['label'])]}: view a", "view b",
+             f"estimate ({errors[index]:.1f}°)", "truth")
     for ax, image, name in zip(axes[row], panels, names):
       ax.imshow(np.asarray(image)[..., 0], cmap="gray", vmin=0, vmax=1)
       ax.set_title(name, fontsize=8)
@@ -442,7 +446,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
             files["examples"] = os.path.join(output_dir, "pose_examples.png")
             plot_examples(records_by_id, rendered, pairs[task], estimates, errors,
                           builder.image_size, files["examples"],
-                          f"IB {mode.upper()} pairs, E at step {step}")
+                          f"IB {mode.upper()} pairs, E at step {step}", class_names)
   title = (f"Relative pose, {config.data.name} {split} split, E at step {step} "
            f"({os.path.abspath(workdir)}){', symmetry-folded' if fold_symmetry else ''}")
   base = os.path.join(output_dir, f"pose_{split}")
