@@ -326,7 +326,7 @@ def plot_examples(records_by_id, examples, pairs, estimates, errors, image_size,
       ax.set_title(name, fontsize=8)
       ax.axis("off")
   fig.suptitle(title, fontsize=9)
-  fig.tight_layout()
+  fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))  # room for the title
   fig.savefig(path, dpi=100)
   plt.close(fig)
 

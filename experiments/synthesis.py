@@ -168,7 +168,7 @@ def synthesis_errors(embed, decode, meshes, rotations_of_views, image_size: int,
 
 def output_name(name: str) -> str:
   """A file-name stem for an object name (mesh id or image path)."""
-  stem = os.path.splitext(os.path.basename(name))[0] if os.path.sep in name else name
+  stem = os.path.splitext(os.path.basename(name))[0] if os.path.isfile(name) else name
   return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
 
 
