@@ -3,10 +3,13 @@ r"""Training steps per second of a config's stage on this machine's devices, wit
   python -m benchmarks.bench_train_step --config=configs/spherical_cnn.py --steps=10
   python -m benchmarks.bench_train_step --config=configs/spherical_cnn_synthetic.py \
       --config.batch_size=16
+  python -m benchmarks.bench_train_step --config=configs/synth.py        # G (with a fresh E)
+  python -m benchmarks.bench_train_step --config=configs/regression.py   # the baseline
 
-Times the jitted train step of experiments.train_lib (rotation augmentation, forward, backward, Adam
-update) on random inputs of the config's shapes, after one compiling step, without data loading;
-prints compile time, steps/s and examples/s.
+Times the jitted train step of experiments.train_lib (forward, backward, Adam update, and what the
+stage computes in the step: rotation augmentation, Φ's targets for E, E's embedding for G) on random
+inputs of the config's shapes, after one compiling step, without data loading; the networks a stage
+depends on are freshly initialised. Prints compile time, steps/s and examples/s.
 """
 
 import time
@@ -16,6 +19,7 @@ import numpy as np
 from absl import app
 from absl import flags
 from ml_collections import config_flags
+from scipy.spatial.transform import Rotation
 
 from experiments import parallel
 from experiments import stages
@@ -27,10 +31,38 @@ _STEPS = flags.DEFINE_integer("steps", 10, "Timed steps (after the compiling one
 flags.mark_flags_as_required(["config"])
 
 
+def fresh_dependencies(stage, config) -> None:
+  """Gives an embed stage a random Φ and a synth stage a random E (and its Φ)."""
+  if config.stage == "synth":
+    embed = stages.make_stage(config.embed)
+    fresh_dependencies(embed, config.embed)
+    stage.use_embed(embed, jax.jit(embed.init_variables)(jax.random.PRNGKey(1)))
+  elif config.stage == "embed":
+    phi = stages.make_stage(config.phi)
+    channels = stage.model_shape[-1]
+    stage.use_phi(phi, jax.jit(phi.init_variables)(jax.random.PRNGKey(2)),
+                  normalisation=(np.zeros(channels), np.ones(channels)))
+
+
+def random_batch(stage, config, rng) -> dict:
+  """A batch of the stage's keys (stage.batch_keys) with random values of the config's shapes."""
+  builder, size = config.data.builder, config.batch_size
+  values = {
+      "sphere": lambda: rng.uniform(size=(size, 2 * builder.bandwidth, 2 * builder.bandwidth,
+                                          len(builder.channels))),
+      "image": lambda: rng.uniform(size=(size, builder.image_size, builder.image_size, 1)),
+      "label": lambda: rng.integers(0, config.get("num_classes", 1), size),
+      "rotation": lambda: Rotation.random(size, random_state=rng).as_matrix(),
+  }
+  return {key: values[key]().astype(np.int32 if key == "label" else np.float32)
+          for key in stage.batch_keys}
+
+
 def main(argv):
   del argv
   config = _CONFIG.value
   stage = stages.make_stage(config)
+  fresh_dependencies(stage, config)
   mesh = parallel.batch_mesh()
   tx, schedule = train_state.make_optimizer(config)
   replicated = parallel.replicated(mesh)
@@ -39,9 +71,7 @@ def main(argv):
                     in_shardings=(replicated, parallel.batch_sharded(mesh)),
                     out_shardings=(replicated, replicated), donate_argnums=0)
   rng = np.random.default_rng(0)
-  batch = parallel.to_global({
-      "sphere": rng.uniform(size=(config.batch_size,) + stage.input_shape).astype(np.float32),
-      "label": rng.integers(0, config.num_classes, config.batch_size).astype(np.int32)}, mesh)
+  batch = parallel.to_global(random_batch(stage, config, rng), mesh)
   start = time.perf_counter()
   state, _ = jax.block_until_ready(step_fn(state, batch))
   compile_s = time.perf_counter() - start
@@ -50,7 +80,8 @@ def main(argv):
     state, metrics = step_fn(state, batch)
   jax.block_until_ready(metrics)
   rate = _STEPS.value / (time.perf_counter() - start)
-  print(f"{jax.device_count()} x {jax.devices()[0].device_kind}, batch {config.batch_size}, "
+  print(f"{config.stage}: {jax.device_count()} x {jax.devices()[0].device_kind}, batch "
+        f"{config.batch_size}, "
         f"input {stage.input_shape}, model {dict(config.model)}")
   print(f"first step (compile) {compile_s:.1f} s; {rate:.2f} steps/s, "
         f"{rate * config.batch_size:.1f} examples/s")

@@ -7,11 +7,11 @@ r"""The whole chain in one command: dataset → Φ → E → G → baseline → 
 
 "synthetic" (the default): the bundled procedural shapes, built locally, in 2DOF (upright objects
 seen from uniform directions), sized so that the whole chain runs in well under 20 minutes on a
-2-core CPU and E clearly beats the baseline and random guesses (measured; see README.md). "modelnet": ModelNet10's bed,
-chair, sofa and toilet from ../shared/data/modelnet10 with the laptop-size stages of configs/embed.py,
-synth.py and regression.py. "shapenet": ShapeNetCore's airplane, car and chair (y up) at the same
-sizes. Every stage reads `data`; stage fields can be overridden, e.g.
---config.embed.num_train_steps=5000. See experiments/pipeline_lib.py.
+2-core CPU and E clearly beats the baseline and random guesses (measured; see README.md).
+"modelnet": ModelNet10's bed, chair, sofa and toilet from ../shared/data/modelnet10 with the
+laptop-size stages of configs/embed.py, synth.py and regression.py. "shapenet": ShapeNetCore's
+airplane, car and chair (y up) at the same sizes. Every stage reads `data`; stage fields can be
+overridden, e.g. --config.embed.num_train_steps=5000. See experiments/pipeline_lib.py.
 """
 
 import ml_collections
@@ -64,7 +64,7 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config.data.data_dir = ""  # where TFDS builds and keeps the dataset ("": ~/tensorflow_datasets)
   config.data.num_workers = 0  # processes building the dataset and rendering views (0: per core)
   config.data.train_split = "train"  # split trained on
-  config.data.eval_split = "validation"  # evaluated at the end of each stage (1 in 8 training meshes)
+  config.data.eval_split = "validation"  # evaluated after each stage (1 in 8 training meshes)
   config.data.test_split = "test"  # the stages' final test figures and the pose evaluation
   config.data.builder = ml_collections.ConfigDict()  # options of the TFDS builder config
   if dataset == "synthetic":
@@ -76,7 +76,7 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   else:
     if dataset == "modelnet":
       config.data.builder.variant = "modelnet10"  # class list of the builder
-      config.data.builder.categories = ("bed", "chair", "sofa", "toilet")  # the paper's pose classes
+      config.data.builder.categories = ("bed", "chair", "sofa", "toilet")  # the paper's classes
     else:
       config.data.builder.categories = ("airplane", "car", "chair")  # ShapeNet synsets
     config.data.builder.bandwidth = 32  # b of the spherical maps: (64, 64, C)
@@ -99,7 +99,7 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
     stage.data = config.data  # one object: --config.data.<field>=... sets every stage's
 
   config.evaluation = ml_collections.ConfigDict()  # experiments.evaluate_pose on the test split
-  config.evaluation.modes = (config.data.builder.rotation_mode,)  # the mode E was trained on
+  config.evaluation.modes = ()  # rotation modes ("2dof", "3dof"); (): the data's, E's own
   config.evaluation.pairs_per_mesh = 3  # rotations (IB, I2M) and partners (CB) per test mesh
   config.evaluation.max_meshes_per_category = 0  # test meshes per class (0: all)
   config.evaluation.fold_symmetry = False  # fold errors over a half turn about the up axis
@@ -112,10 +112,10 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config.synthesis.steps = 12  # frames per rotation path
 
   # Seconds of each step on a 2-core CPU, for the chain's ETA. Real meshes: estimated from the
-  # measured rates of the stages at these sizes (BENCHMARKS.md), ~2.7 h in all for ModelNet.
+  # measured train-step rates at these sizes (BENCHMARKS.md), ~2 h in all for ModelNet.
   config.expected_seconds = ml_collections.ConfigDict(dict(  # step -> seconds
-      dataset=150, spherical_cnn=1500, embed=3000, synth=2400, regression=2100, templates=150,
-      evaluate_pose=300, synthesize=120))
+      dataset=150, spherical_cnn=1200, embed=2960, synth=1170, regression=930, templates=150,
+      evaluate_pose=400, synthesize=120))
   if dataset == "synthetic":
     _synthetic_sizes(config)
   return config

@@ -131,7 +131,8 @@ def _run_step(step: str, config, workdir: str, stage_configs_: dict, clock: _Clo
     datasets.build(config.data)
   elif step in TRAINED:
     stage_config, directory = stage_configs_[step]
-    suffix = lambda left: f"  [{number}]  chain ETA {metrics_lib.format_duration(clock.remaining(step, left))}"
+    suffix = lambda left: (f"  [{number}]  chain ETA "
+                           f"{metrics_lib.format_duration(clock.remaining(step, left))}")
     train_lib.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
   elif step == "templates":
     templates_lib.build(os.path.join(workdir, "embed"),
@@ -139,7 +140,8 @@ def _run_step(step: str, config, workdir: str, stage_configs_: dict, clock: _Clo
   elif step == "evaluate_pose":
     pose_evaluation.evaluate(
         os.path.join(workdir, "embed"), output_dir=os.path.join(workdir, POSE_DIR),
-        modes=tuple(evaluation.modes), pairs_per_mesh=evaluation.pairs_per_mesh,
+        modes=tuple(evaluation.modes) or (config.data.builder.get("rotation_mode", "3dof"),),
+        pairs_per_mesh=evaluation.pairs_per_mesh,
         max_meshes_per_category=evaluation.max_meshes_per_category or None,
         fold_symmetry=evaluation.fold_symmetry, seed=evaluation.seed,
         num_workers=config.data.num_workers,
@@ -195,12 +197,14 @@ def write_summary(workdir: str, seconds: dict) -> dict:
   with open(os.path.join(workdir, POSE_DIR, "pose_test.md")) as f:
     table = f.read()
   relative = lambda path: os.path.relpath(path, workdir)
-  figures = [("error CDFs", pose["files"]["cdf"]), ("example alignments", pose["files"]["examples"])]
+  figures = [("error CDFs", pose["files"]["cdf"]),
+             ("example alignments", pose["files"]["examples"])]
   figures += [(os.path.basename(path), path) for path in synthesized["files"]]
+  total = metrics_lib.format_duration(sum(seconds.values()))
   lines = [f"# The chain in {os.path.abspath(workdir)}", "",
            "Steps and their time on this machine: " + ", ".join(
                f"{step} {metrics_lib.format_duration(seconds[step])}" for step in STEPS
-               if step in seconds) + f" (total {metrics_lib.format_duration(sum(seconds.values()))}).",
+               if step in seconds) + f" (total {total}).",
            "", table.strip(), "", "## Novel views: errors against the render of R·M", ""]
   errors = synthesized["errors"]
   lines += [f"On {errors['count']} (view, rotation) pairs of held-out meshes:", ""]

@@ -63,10 +63,15 @@ class SynthStage:
   def load_embed(self) -> None:
     """Loads E's latest checkpoint (and Φ, for source "targets")."""
     directory = embed_workdir(self.config, self.workdir)
-    self.embed = EmbedStage(config_io.load_config(directory), directory)
-    self._embed_variables, _ = checkpoints.restore_variables(directory)
+    self.use_embed(EmbedStage(config_io.load_config(directory), directory),
+                   checkpoints.restore_variables(directory)[0])
     if self.config.source == "targets":
       self.embed.load_phi()
+
+  def use_embed(self, embed_stage, variables) -> None:
+    """Uses a given E (stage and variables), e.g. a freshly initialised one in benchmarks."""
+    self.embed = embed_stage
+    self._embed_variables = variables
 
   def inputs(self, batch):
     """What G decodes for a batch: E(image), or Φ's normalised target of the sphere."""

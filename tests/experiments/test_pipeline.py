@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from experiments import pipeline_lib
+from tests import readme
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SNIPPET_MARKER = "<!-- snippet: relative_pose, run by tests/experiments/test_pipeline.py -->"
 
 
 def pipeline_command(workdir, data_dir):
@@ -64,7 +64,8 @@ def test_resumed_chain_skips_finished_steps_and_resumes_the_interrupted_one(chai
   # Every progress line of a training stage carries the chain's ETA.
   assert "chain ETA" in second
   with open(os.path.join(workdir, pipeline_lib.TIMES_FILE)) as f:
-    assert set(json.load(f)) == set(pipeline_lib.STEPS)
+    timed = set(json.load(f))  # the steps that ran (the session's tiny dataset may be built already)
+  assert set(pipeline_lib.STEPS) - {"dataset"} <= timed
 
 
 def test_chain_writes_every_promised_artefact(chain):
@@ -106,17 +107,11 @@ def test_pose_table_has_every_row(chain):
              if r["category"] == "all")
 
 
-def readme_snippet() -> str:
-  with open(os.path.join(REPO_ROOT, "README.md")) as f:
-    text = f.read()
-  assert SNIPPET_MARKER in text, "the README lost its tested snippet"
-  return re.search(r"```python\n(.*?)```", text[text.index(SNIPPET_MARKER):], re.DOTALL).group(1)
-
-
 def test_readme_snippet_runs_under_jit_and_vmap(chain):
   workdir, _, _ = chain
   namespace = {}
-  exec(readme_snippet().replace("workdirs/chain", workdir), namespace)  # pylint: disable=exec-used
+  code = readme.snippet("relative_pose").replace("workdirs/chain", workdir)
+  exec(code, namespace)  # pylint: disable=exec-used
   assert namespace["rotation"].shape == (3, 3) and namespace["confidence"].shape == ()
   assert namespace["rotations"].shape == (4, 3, 3)
   assert namespace["errors"].shape == (4,) and np.all(np.isfinite(namespace["errors"]))
