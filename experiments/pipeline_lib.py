@@ -12,7 +12,9 @@ Steps, in order (STEPS), each in its own sub-workdir:
 
 A step whose output is complete is skipped; a training step that was interrupted resumes from its
 latest checkpoint (experiments.train_lib), so running the same command again after a kill loses at
-most the steps since each stage's last checkpoint. The chain writes <workdir>/config.json,
+most the steps since each stage's last checkpoint. Completeness is by the files a step writes last
+(a training's final checkpoint, templates.npz, pose_test.json, synthesis.json): to redo a step after
+changing its config, delete its folder (and those of the steps that read it). The chain writes <workdir>/config.json,
 <workdir>/chain.json (the seconds each step took) and, at the end, <workdir>/summary.md.
 
 The chain's ETA scales the measured durations of the default config (config.expected_seconds, from a
