@@ -1,4 +1,4 @@
-r"""Runs the paper's whole chain in one workdir: dataset → Φ → E → G → baseline → pose → novel views.
+r"""The paper's whole chain in one workdir: dataset → Φ → E → G → baseline → pose → novel views.
 
   python -m experiments.pipeline --config=configs/pipeline.py --workdir=workdirs/chain
   python -m experiments.pipeline --config=configs/pipeline.py:modelnet --workdir=workdirs/chain_mn
@@ -20,8 +20,8 @@ from experiments import pipeline_lib
 from experiments import train_lib
 
 _CONFIG = config_flags.DEFINE_config_file(
-    "config", None, "Path to a pipeline config (configs/pipeline.py[:modelnet|:shapenet]); override "
-    "fields with --config.<field>=...", lock_config=True)
+    "config", None, "Path to a pipeline config (configs/pipeline.py[:modelnet|:shapenet]); "
+    "override fields with --config.<field>=...", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "The chain's directory: one sub-workdir per stage.")
 flags.mark_flags_as_required(["config", "workdir"])
 
