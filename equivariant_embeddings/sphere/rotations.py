@@ -7,6 +7,8 @@ Matrices act on column vectors; R = Rz(α) Ry(β) Rz(γ).
 import jax
 import jax.numpy as jnp
 
+from equivariant_embeddings.sphere import checks
+
 
 def euler_to_matrix(alpha, beta, gamma):
   """Rotation matrices Rz(α) Ry(β) Rz(γ).
@@ -64,7 +66,11 @@ def random_rotations(key, n: int, dtype=jnp.float32):
   """n rotation matrices drawn uniformly (Haar measure) on SO(3), shape (n, 3, 3).
 
   Normalised 4D Gaussian vectors are uniform unit quaternions, which cover SO(3) uniformly.
+
+  Raises:
+    ValueError: n is not an integer >= 0.
   """
+  n = checks.integer(n, "n")
   q = jax.random.normal(key, (n, 4), dtype)
   q = q / jnp.linalg.norm(q, axis=-1, keepdims=True)
   return quaternion_to_matrix(q)
@@ -89,7 +95,9 @@ def rotation_angle_deg(r1, r2):
   """
   r1, r2 = jnp.asarray(r1), jnp.asarray(r2)
   if r1.shape[-2:] != (3, 3) or r2.shape[-2:] != (3, 3):
-    raise ValueError(f"rotation_angle_deg expects (..., 3, 3) matrices; got {r1.shape} and {r2.shape}")
+    raise ValueError(f"rotation_angle_deg expects (..., 3, 3) matrices; got {r1.shape} and "
+                     f"{r2.shape}")
+  checks.batch_shape(r1, "r1", 2, r2, "r2", 2)
   chord = jnp.linalg.norm(r1 - r2, axis=(-2, -1)) / (2 * jnp.sqrt(2.0))
   return jnp.degrees(2 * jnp.arcsin(jnp.clip(chord, 0.0, 1.0)))
 

@@ -212,6 +212,12 @@ def test_shape_checks_run_under_jit_and_value_checks_do_not():
     (lambda: sphere.area_weights(True), "bandwidth must be an integer >= 1, got True"),
     (lambda: sphere.wigner_d(-1, 0.5), "l_max must be an integer >= 0, got -1"),
     (lambda: sphere.wigner_delta(1.5), "l_max must be an integer >= 0, got 1.5"),
+    (lambda: sphere.random_rotations(jax.random.PRNGKey(0), -1),
+     "n must be an integer >= 0, got -1"),
+    (lambda: sphere.random_rotations(jax.random.PRNGKey(0), 2.0),
+     "n must be an integer >= 0, got 2.0"),
+    (lambda: sphere.rotation_angle_deg(np.zeros((2, 3, 3)), np.zeros((3, 3, 3))),
+     r"leading \(batch\) axes of r1 and r2 must broadcast"),
 ])
 def test_bad_scalar_arguments(call, message):
   with pytest.raises(ValueError, match=message):
