@@ -53,6 +53,15 @@ def _synthetic_sizes(config) -> None:
       evaluate_pose=40, synthesize=10)
 
 
+def link_stages(config) -> None:
+  """Every stage reads config.data (one object: --config.data.<field>=... sets every stage's); E's
+  Φ and G's E are the chain's own, set when the chain runs (experiments.pipeline_lib)."""
+  config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
+  config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
+  for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):
+    stage.data = config.data  # the chain's dataset
+
+
 def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   if dataset not in DATASETS:
     raise ValueError(f"the pipeline config's argument must be one of {DATASETS}, got {dataset!r}")
@@ -93,10 +102,7 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config.embed = embed.get_config("laptop")  # E (Φ is the chain's)
   config.synth = synth.get_config("laptop")  # G (E is the chain's)
   config.regression = regression.get_config("laptop")  # the baseline, E's encoder
-  config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
-  config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
-  for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):
-    stage.data = config.data  # one object: --config.data.<field>=... sets every stage's
+  link_stages(config)
 
   config.evaluation = ml_collections.ConfigDict()  # experiments.evaluate_pose on the test split
   config.evaluation.modes = ()  # rotation modes ("2dof", "3dof"); (): the data's, E's own

@@ -17,10 +17,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.embed = embed_tiny.get_config()  # E: 4 steps
   config.synth = synth_tiny.get_config()  # G: 4 steps
   config.regression = regression_tiny.get_config()  # the baseline: 4 steps
-  config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
-  config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
-  for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):
-    stage.data = config.data  # one object: --config.data.<field>=... sets every stage's
+  pipeline.link_stages(config)
   config.evaluation.max_meshes_per_category = 0  # all 4 test shapes
   config.evaluation.template_meshes_per_category = 0  # all 8 training shapes
   config.synthesis.num_meshes = 1  # one strip and GIF per path

@@ -100,27 +100,30 @@ def _check_config(config) -> None:
   for name in ("num_train_steps", "batch_size", "eval_batch_size", "log_every_steps",
                "checkpoint_every_steps", "keep_checkpoints"):
     value = config[name]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not _is_number(value, int) or value < 1:
       raise ValueError(f"config.{name} must be a positive integer, got {value!r}")
-  if isinstance(config.eval_every_steps, bool) or not isinstance(config.eval_every_steps, int) or (
-      config.eval_every_steps < 0):
+  if not _is_number(config.eval_every_steps, int) or config.eval_every_steps < 0:
     raise ValueError(f"config.eval_every_steps must be an integer >= 0 (0: only at the end), got "
                      f"{config.eval_every_steps!r}")
-  if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
+  if not _is_number(config.seed, int) or config.seed < 0:
     raise ValueError(f"config.seed must be an integer >= 0, got {config.seed!r}")
   optimizer = config.optimizer
   rate = optimizer.learning_rate
-  if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < float("inf"):
+  if not _is_number(rate) or not 0 < rate < float("inf"):
     raise ValueError(f"config.optimizer.learning_rate must be a finite number > 0, got {rate!r}")
   for name in ("weight_decay", "grad_clip_norm"):
     value = optimizer.get(name, 0.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float(
-        "inf"):
+    if not _is_number(value) or not 0 <= value < float("inf"):
       raise ValueError(f"config.optimizer.{name} must be a finite number >= 0 (0: off), got "
                        f"{value!r}")
   dropout = config.get("model", {}).get("dropout_rate", 0.0)
-  if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+  if not _is_number(dropout) or not 0 <= dropout < 1:
     raise ValueError(f"config.model.dropout_rate must be in [0, 1), got {dropout!r}")
+
+
+def _is_number(value, types=(int, float)) -> bool:
+  """Whether a config value is of `types` and not a bool (which Python counts as an int)."""
+  return isinstance(value, types) and not isinstance(value, bool)
 
 
 class _Progress:
