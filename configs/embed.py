@@ -2,6 +2,7 @@ r"""The embedding network E on ModelNet10 (bed, chair, sofa, toilet): views → 
 
   python -m experiments.train --config=configs/embed.py --workdir=/tmp/embed           # laptop size
   python -m experiments.train --config=configs/embed.py:paper --workdir=/tmp/embed_gpu  # accelerators
+  python -m experiments.train --config=configs/embed.py:laptop,encoder_decoder ...      # the older E
 
 With no Φ named (config.phi_workdir) it first trains the spherical CNN of configs/spherical_cnn.py in
 <workdir>/spherical_cnn (~20 min on a 2-core CPU; reused when complete). "laptop" is a ~0.75M
@@ -14,9 +15,54 @@ import ml_collections
 from configs import spherical_cnn
 
 SIZES = ("laptop", "paper")
+ARCHITECTURES = ("lifted", "encoder_decoder")
 
 
-def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
+def encoder_decoder_model(size: str) -> ml_collections.ConfigDict:
+  """The encoder-decoder E (nn.EmbeddingNet): view → 1 × 1 code → spherical maps. The synthesis
+  network G and the regression baseline take their sizes from it."""
+  paper = size == "paper"
+  model = ml_collections.ConfigDict()
+  model.architecture = "encoder_decoder"  # experiments.stages.embed.ARCHITECTURES
+  model.width = 64 if paper else 16  # channels of the stem; the encoder doubles them
+  model.max_width = 256 if paper else 64  # channel cap (and the decoder's 4x4 channels)
+  model.code_size = 1024 if paper else 256  # the 1x1 code between image and sphere
+  model.blocks_per_stage = 2 if paper else 1  # residual blocks per resolution
+  model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
+  return model
+
+
+def lifted_model(size: str) -> ml_collections.ConfigDict:
+  """The lifted E (nn.LiftedEmbeddingNet): image features sampled where the camera sees each
+  front-hemisphere grid point, a global code for the hidden side, spherical blocks."""
+  paper = size == "paper"
+  model = ml_collections.ConfigDict()
+  model.architecture = "lifted"  # experiments.stages.embed.ARCHITECTURES
+  model.width = 64 if paper else 16  # image CNN channels at S/2 (2x at S/4, 4x at S/8)
+  model.code_size = 512 if paper else 128  # the global code (the hidden side's only source)
+  model.sphere_width = 128 if paper else 32  # channels of the maps on the target grid
+  model.sphere_blocks = 6 if paper else 3  # residual blocks on the target grid
+  model.sphere_layers = ("spherical", "planar", "spherical")  # layers of each block: exactly
+  # equivariant SphericalConv or a 3x3 planar conv of spherically padded maps
+  model.num_anchors = 6  # filter anchors of the spherical convolutions
+  model.quarter_turn_average = "inference"  # average E over the 4 quarter turns of the view:
+  # "never", "inference" (exact quarter turns at 4x inference cost) or "always"
+  model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
+  return model
+
+
+def model_config(size: str, architecture: str) -> ml_collections.ConfigDict:
+  """config.model of E: `architecture` in ARCHITECTURES at `size` in SIZES."""
+  if architecture not in ARCHITECTURES:
+    raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+  return lifted_model(size) if architecture == "lifted" else encoder_decoder_model(size)
+
+
+def get_config(arg: str = "laptop") -> ml_collections.ConfigDict:
+  """arg: "<size>" or "<size>,<architecture>", size in SIZES, architecture in ARCHITECTURES
+  (default "lifted")."""
+  size, _, architecture = arg.partition(",")
+  architecture = architecture or "lifted"
   if size not in SIZES:
     raise ValueError(f"size must be one of {SIZES}, got {size!r}")
   paper = size == "paper"
@@ -52,12 +98,7 @@ def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   config.data.builder.scale_range = (0.8, 1.25)  # random anisotropic scaling (the paper's; train)
   config.data.builder.surface_dropout = 0.0  # no damaged-mesh views (Φ needed them, E does not)
 
-  config.model = ml_collections.ConfigDict()  # EmbeddingNet(grid, channels from Φ, **config.model)
-  config.model.width = 64 if paper else 16  # channels of the stem; the encoder doubles them
-  config.model.max_width = 256 if paper else 64  # channel cap (and the decoder's 4x4 channels)
-  config.model.code_size = 1024 if paper else 256  # the 1x1 code between image and sphere
-  config.model.blocks_per_stage = 2 if paper else 1  # residual blocks per resolution
-  config.model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
+  config.model = model_config(size, architecture)  # E's network (see model_config)
 
   config.optimizer = ml_collections.ConfigDict()  # optax Adam and its learning-rate schedule
   config.optimizer.learning_rate = 1e-3  # peak learning rate of Adam

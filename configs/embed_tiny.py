@@ -27,9 +27,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.builder.views_per_mesh = 2  # two views per shape: pairs for the pose metric
   config.data.builder.train_per_category = 4  # 8 training shapes
   config.data.builder.test_per_category = 2  # 4 test shapes
-  config.model.width = 4  # channels of the stem
-  config.model.max_width = 8  # channel cap
-  config.model.code_size = 16  # the code between image and sphere
+  config.model.width = 4  # image CNN channels at S/2
+  config.model.code_size = 16  # the global code
+  config.model.sphere_width = 8  # channels on the target grid
+  config.model.sphere_blocks = 1  # one residual block on the target grid
   config.optimizer.schedule = "constant"  # no warm-up or decay in 4 steps
   config.batch_size = 8  # global batch: one example per device on 8 devices
   config.eval_batch_size = 8  # global evaluation batch

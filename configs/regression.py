@@ -19,6 +19,7 @@ from configs import embed
 
 def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   source = embed.get_config(size)
+  sizes = embed.encoder_decoder_model(size)  # the encoder-decoder E's sizes
   paper = size == "paper"
   config = ml_collections.ConfigDict()
   config.stage = "regression"  # experiments.stages name: regress the rotation of a view
@@ -31,10 +32,10 @@ def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   config.data = source.data  # the embed config's views: same dataset, same splits
 
   config.model = ml_collections.ConfigDict()  # PoseRegressor(**config.model)
-  config.model.width = source.model.width  # E's encoder: channels of the stem
-  config.model.max_width = source.model.max_width  # E's encoder: channel cap
-  config.model.code_size = source.model.code_size  # E's encoder: the code the head reads
-  config.model.blocks_per_stage = source.model.blocks_per_stage  # E's encoder: blocks per size
+  config.model.width = sizes.width  # as the encoder-decoder E's: channels of the stem
+  config.model.max_width = sizes.max_width  # as the encoder-decoder E's: channel cap
+  config.model.code_size = sizes.code_size  # as the encoder-decoder E's: the code the head reads
+  config.model.blocks_per_stage = sizes.blocks_per_stage  # as the encoder-decoder E's: blocks per size
   config.model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
   config.model.head_features = (1000, 500) if paper else (256, 128)  # hidden dense layers
 

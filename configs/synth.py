@@ -17,6 +17,7 @@ from configs import embed
 
 def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   source = embed.get_config(size)
+  sizes = embed.encoder_decoder_model(size)  # the encoder-decoder E's sizes
   paper = size == "paper"
   config = ml_collections.ConfigDict()
   config.stage = "synth"  # experiments.stages name: decode spherical embeddings into views
@@ -28,10 +29,10 @@ def get_config(size: str = "laptop") -> ml_collections.ConfigDict:
   config.data = source.data  # views (and maps) G learns from: E's dataset
 
   config.model = ml_collections.ConfigDict()  # SynthesisNet(image_size from E, **config.model)
-  config.model.width = source.model.width  # channels of the first spherical convolution
-  config.model.max_width = source.model.max_width  # channel cap
-  config.model.code_size = source.model.code_size  # the 1x1 code between sphere and image
-  config.model.blocks_per_stage = source.model.blocks_per_stage  # residual blocks per grid size
+  config.model.width = sizes.width  # channels of the first spherical convolution
+  config.model.max_width = sizes.max_width  # channel cap
+  config.model.code_size = sizes.code_size  # the 1x1 code between sphere and image
+  config.model.blocks_per_stage = sizes.blocks_per_stage  # residual blocks per grid size
   config.model.activation = "relu"  # nonlinearity (equivariant_embeddings.nn.activations)
 
   config.optimizer = source.optimizer  # Adam, warm-up and cosine decay as E's

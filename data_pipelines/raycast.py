@@ -11,6 +11,7 @@ from scipy import spatial
 import trimesh
 from embreex import mesh_construction, rtcore_scene
 
+from equivariant_embeddings import camera
 from equivariant_embeddings.sphere import checks
 from equivariant_embeddings.sphere import grid
 
@@ -22,9 +23,8 @@ SPHERE_CHANNELS = ("distance", "normal_cosine", "hull_distance", "hull_normal_co
 # ball (every hit is at a distance < 2, so misses stay distinguishable and the map stays bounded).
 MISS_DISTANCE = 2.0
 # Render camera: on +z at this distance from the origin, with a field of view that just holds the
-# unit ball. At 10 radii the perspective is nearly orthographic (docs/conventions.md, 'Meshes,
-# spherical maps and views').
-CAMERA_DISTANCE = 10.0
+# unit ball (equivariant_embeddings.camera, which the lifted embedding network projects with too).
+CAMERA_DISTANCE = camera.CAMERA_DISTANCE
 # Lambertian shading: ambient term plus two directional lights, given in camera coordinates (x right,
 # y up, z toward the camera). Weights sum to 1, so intensities lie in [AMBIENT, 1]; background is 0.
 AMBIENT = 0.1
@@ -193,7 +193,7 @@ def render_view(mesh, size: int = 64, rotation=None) -> np.ndarray:
   checks.integer(size, "size", minimum=1)
   caster = _caster_in_unit_ball(mesh)
   rotation = _check_rotation(rotation)
-  half_width = np.tan(np.arcsin(1.0 / CAMERA_DISTANCE))
+  half_width = camera.half_width()
   pixels = (2.0 * (np.arange(size) + 0.5) / size - 1.0) * half_width
   x, y = np.meshgrid(pixels, -pixels)
   directions = np.stack([x, y, -np.ones_like(x)], axis=-1).reshape(-1, 3)

@@ -9,6 +9,7 @@ from equivariant_embeddings.nn.conv import SphericalConv
 from equivariant_embeddings.nn.embedding import EmbeddingNet
 from equivariant_embeddings.nn.embedding import ImageEncoder
 from equivariant_embeddings.nn.embedding import SphericalDecoder
+from equivariant_embeddings.nn.lifted_embedding import LiftedEmbeddingNet
 from equivariant_embeddings.nn.pooling import area_pool
 from equivariant_embeddings.nn.pooling import degree_norms
 from equivariant_embeddings.nn.pooling import global_average

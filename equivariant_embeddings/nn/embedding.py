@@ -18,7 +18,8 @@ from equivariant_embeddings.nn import activations
 from equivariant_embeddings.nn.spherical_padding import spherical_pad
 
 
-def _check_images(images, name: str = "images"):
+def check_images(images, name: str = "images"):
+  """Raises ValueError unless images is a floating (batch, S, S, C) array, S a power of two >= 8."""
   if not hasattr(images, "shape") or images.ndim != 4 or images.shape[1] != images.shape[2]:
     raise ValueError(f"{name} must have shape (batch, S, S, channels); got "
                      f"{getattr(images, 'shape', type(images))}")
@@ -30,6 +31,16 @@ def _check_images(images, name: str = "images"):
     raise ValueError(f"{name} must be floating point (float32 in [0, 1]); got {images.dtype}")
 
 
+def centred_downsampling_conv(features: int, name: str):
+  """A stride-2 convolution whose output pixel i is centred on input pixels 2i and 2i + 1.
+
+  A 4 × 4 kernel padded by one on each side: output i reads inputs 2i − 1 … 2i + 2, so the halved
+  map stays aligned with the image (a 3 × 3 'SAME' kernel at stride 2 is off by half an input pixel)
+  and a quarter turn of the input turns the output exactly.
+  """
+  return nn.Conv(features, (4, 4), (2, 2), padding=((1, 1), (1, 1)), use_bias=False, name=name)
+
+
 class ImageResidualBlock(nn.Module):
   """conv 3×3 (stride s) → BN → act → conv 3×3 → BN, plus a (strided 1×1) shortcut, → act.
 
@@ -37,10 +48,14 @@ class ImageResidualBlock(nn.Module):
     features: output channels.
     stride: 1, or 2 to halve the image size.
     activation: a name in activations.ACTIVATIONS.
+    centred: at stride 2, downsample with `centred_downsampling_conv` and a 2 × 2 stride-2 shortcut,
+      so that feature pixels stay centred on the image blocks they summarise (the lifted E samples
+      them at exact camera projections).
   """
   features: int
   stride: int = 1
   activation: str = "relu"
+  centred: bool = False
 
   @nn.compact
   def __call__(self, x, train: bool):
@@ -48,13 +63,18 @@ class ImageResidualBlock(nn.Module):
     act = activations.activation(self.activation)
     norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
     strides = (self.stride, self.stride)
-    h = nn.Conv(self.features, (3, 3), strides, use_bias=False, name="conv_0")(x)
+    if self.centred and self.stride == 2:
+      h = centred_downsampling_conv(self.features, "conv_0")(x)
+    else:
+      h = nn.Conv(self.features, (3, 3), strides, use_bias=False, name="conv_0")(x)
     h = act(norm("norm_0")(h))
     h = nn.Conv(self.features, (3, 3), use_bias=False, name="conv_1")(h)
     h = norm("norm_1")(h)
     shortcut = x
     if self.stride != 1 or x.shape[-1] != self.features:
-      shortcut = nn.Conv(self.features, (1, 1), strides, use_bias=False, name="projection")(x)
+      window = strides if self.centred else (1, 1)
+      shortcut = nn.Conv(self.features, window, strides, padding="VALID", use_bias=False,
+                         name="projection")(x)
       shortcut = norm("norm_projection")(shortcut)
     return act(h + shortcut)
 
@@ -91,7 +111,7 @@ class ImageEncoder(nn.Module):
       (batch, code_size) float32 codes, linear (no activation: a ReLU here lets training kill the
       whole code, which makes every output the targets' mean).
     """
-    _check_images(images)
+    check_images(images)
     act = activations.activation(self.activation)
     h = nn.Conv(self.width, (3, 3), (2, 2), use_bias=False, name="stem")(images.astype(jnp.float32))
     h = act(nn.BatchNorm(use_running_average=not train, name="stem_norm")(h))

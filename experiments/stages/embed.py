@@ -26,7 +26,7 @@ from absl import logging
 from equivariant_embeddings import losses
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
-from equivariant_embeddings.nn import EmbeddingNet
+from equivariant_embeddings import nn as nets
 from experiments import checkpoints
 from experiments import config_io
 from experiments import inference
@@ -40,6 +40,8 @@ from experiments.stages.spherical_cnn import SphericalCNNStage
 TARGETS_FILE = "targets.json"
 PHI_SUBDIR = "spherical_cnn"
 EMBEDDING = "embedding"
+# config.model.architecture → E's Flax module; workdirs older than the field hold "encoder_decoder".
+ARCHITECTURES = {"lifted": nets.LiftedEmbeddingNet, "encoder_decoder": nets.EmbeddingNet}
 SHEET_PAIRS = 4  # rows of the evaluation image
 # The colours of its rows' frames by E's pose error on the pair: under 15°, under 30°, above.
 _GOOD, _FAIR, _WRONG = (0.2, 0.7, 0.2), (0.95, 0.65, 0.1), (0.85, 0.15, 0.15)
@@ -62,6 +64,26 @@ def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
   variance = (((targets - mean) ** 2) * weights).mean(axis=(0, 1, 2)) / weights.mean()
   std = np.sqrt(variance)
   return mean, np.where(std > 1e-6 * max(std.max(), 1e-12), std, 1.0)
+
+
+def embedding_network(model_config, grid_size: int, channels: int):
+  """E's Flax module for config.model: its `architecture` (ARCHITECTURES) and that module's fields.
+
+  Raises:
+    ValueError: an unknown architecture, or a field that the architecture does not have.
+  """
+  fields = dict(model_config.to_dict() if hasattr(model_config, "to_dict") else model_config)
+  architecture = fields.pop("architecture", "encoder_decoder")
+  if architecture not in ARCHITECTURES:
+    raise ValueError(f"config.model.architecture must be one of {tuple(ARCHITECTURES)}, got "
+                     f"{architecture!r}")
+  module = ARCHITECTURES[architecture]
+  unknown = sorted(set(fields) - set(module.__dataclass_fields__) - {"parent", "name"})
+  if unknown:
+    raise ValueError(f"config.model has fields {unknown} that the {architecture!r} E "
+                     f"({module.__name__}) does not take")
+  fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+  return module(grid_size=grid_size, channels=channels, **fields)
 
 
 class EmbedStage:
@@ -89,7 +111,7 @@ class EmbedStage:
                                                      "Φ", config.phi)
       self.model_shape = self._phi_feature_shape(phi_config)
     grid_size, _, channels = self.model_shape
-    self.model = EmbeddingNet(grid_size=grid_size, channels=channels, **config.model)
+    self.model = embedding_network(config.model, grid_size, channels)
     self._pose_pairs = None
     self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
     self.augmentation = augmentation.from_config(config, augmentation.EMBED_AUGMENTATIONS)

@@ -86,10 +86,13 @@ def check_builds_its_model(config):
 
 def test_embed_config_sizes():
   from configs import embed  # pylint: disable=g-import-not-at-top
-  laptop, paper = embed.get_config(), embed.get_config("paper")
-  count = lambda config: sum(x.size for x in jax.tree.leaves(jax.eval_shape(
-      stages.make_stage(config).init_variables, jax.random.PRNGKey(0))["params"]))
-  assert 14e6 < count(paper) < 18e6  # the authors' network is about 17M parameters
-  assert count(laptop) < 1e6
+  count = lambda arg: sum(x.size for x in jax.tree.leaves(jax.eval_shape(
+      stages.make_stage(embed.get_config(arg)).init_variables, jax.random.PRNGKey(0))["params"]))
+  assert 14e6 < count("paper,encoder_decoder") < 18e6  # the authors' network: about 17M
+  assert count("laptop,encoder_decoder") < 1e6
+  assert 10e6 < count("paper") < 14e6  # the lifted E, the default: 12.2M
+  assert count("laptop") < 1e6  # 0.70M
   with pytest.raises(ValueError, match="size must be one of"):
     embed.get_config("huge")
+  with pytest.raises(ValueError, match="architecture must be one of"):
+    embed.get_config("laptop,transformer")
