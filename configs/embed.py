@@ -75,7 +75,8 @@ def get_config(arg: str = "laptop") -> ml_collections.ConfigDict:
   config.target_layer = "block_3"  # Φ's block whose maps E regresses: (16, 16, 64) at b = 32
   config.target_statistics_examples = 1024  # training examples that set the per-channel normalisation
   config.view_augmentation = "none"  # training pairs moved by random view symmetries: "none",
-  # "quarter_turns" (about the camera axis) or "quarter_turns_and_mirror" (3DOF only)
+  # "quarter_turns" (about the camera axis), "quarter_turns_and_mirror" or "in_plane_turns" (about
+  # the camera axis by any multiple of 360°/2b: 2b pairs per view; 3DOF only)
   config.huber_delta = 1.0  # breakpoint of the area-weighted Huber loss (targets are normalised)
   config.pose_eval_pairs = 64  # validation pairs whose relative-pose error each evaluation reports
 

@@ -14,8 +14,13 @@ embed stage uses them to augment its training pairs: E(g·view) should be g·E(v
 permuted map is the permuted target exactly, since Φ's layers commute with O(3) and these
 permutations map the grid onto itself. The regression baseline uses the quarter turns, whose
 rotation label is Rz(k·90°)·R.
+
+A turn about z by any whole number of longitude steps, 2π/(2b), also maps the grid onto itself:
+`turn_views_and_maps` rolls the maps exactly and turns the views by bilinear resampling (exact for
+the silhouette up to interpolation), 2b pairs from every rendered one.
 """
 
+import jax
 import jax.numpy as jnp
 
 
@@ -80,3 +85,63 @@ def quarter_turn_rotations(quarter_turns):
   zero, one = jnp.zeros_like(cos), jnp.ones_like(cos)
   return jnp.stack([jnp.stack([cos, -sin, zero], -1), jnp.stack([sin, cos, zero], -1),
                     jnp.stack([zero, zero, one], -1)], -2)
+
+
+def turn_views(images, angles):
+  """Views turned counter-clockwise about their centre by `angles`, bilinear, black outside.
+
+  The view of the object turned by α about the camera axis z (x → y for α = π/2) is the view turned
+  by α: exact for the silhouette, to interpolation at the pixels, while the shading is as if the
+  fixed lights had turned too. At multiples of π/2 it equals `jnp.rot90` to float32 rounding.
+
+  Args:
+    images: (batch, S, S, C) views.
+    angles: (batch,) radians.
+
+  Returns:
+    (batch, S, S, C) turned views, same dtype.
+  """
+  images, angles = jnp.asarray(images), jnp.asarray(angles, jnp.float32)
+  _check(images, None, angles, None)
+  size = images.shape[1]
+  centre = (size - 1) / 2
+  rows, cols = jnp.meshgrid(jnp.arange(size, dtype=jnp.float32),
+                            jnp.arange(size, dtype=jnp.float32), indexing="ij")
+  x, y = cols - centre, centre - rows  # image axes: x right, y up
+
+  def turn(image, angle):
+    cos, sin = jnp.cos(angle), jnp.sin(angle)
+    # The output at p shows the input at R(−α)·p.
+    source_rows = centre - (-sin * x + cos * y)
+    source_cols = centre + (cos * x + sin * y)
+    sample = lambda channel: jax.scipy.ndimage.map_coordinates(
+        channel, [source_rows, source_cols], order=1, mode="constant", cval=0.0)
+    return jnp.moveaxis(jax.vmap(sample, in_axes=-1)(image), 0, -1)
+
+  return jax.vmap(turn)(images.astype(jnp.float32), angles).astype(images.dtype)
+
+
+def turn_views_and_maps(images, maps, steps):
+  """(g·views, g·maps) for g the turn by steps · 2π/(2b) about the camera axis z.
+
+  A turn by a whole number of longitude steps moves the grid onto itself: the maps roll by `steps`
+  longitudes exactly (φ → φ + steps · 2π/(2b)), and the views turn by the same angle (`turn_views`).
+  With 2b longitudes, each view thus yields 2b training pairs at no rendering cost.
+
+  Args:
+    images: (batch, S, S, C) views.
+    maps: (batch, 2b, 2b, C') spherical maps of the same objects.
+    steps: (batch,) integers, counter-clockwise turns in longitude steps (taken mod 2b).
+
+  Returns:
+    (images, maps) turned, same shapes and dtypes.
+  """
+  images, maps, steps = jnp.asarray(images), jnp.asarray(maps), jnp.asarray(steps)
+  if maps.ndim != 4 or maps.shape[0] != images.shape[0] or maps.shape[1] != maps.shape[2]:
+    raise ValueError(f"maps must be (batch, 2b, 2b, C) with the images' batch {images.shape[0]}; "
+                     f"got shape {maps.shape}")
+  longitudes = maps.shape[2]
+  steps = steps % longitudes
+  turned = turn_views(images, steps * (2 * jnp.pi / longitudes))
+  rolled = jax.vmap(lambda m, s: jnp.roll(m, s, axis=1))(maps, steps)
+  return turned, rolled
