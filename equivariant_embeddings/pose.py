@@ -7,9 +7,13 @@ correlation Σ_c ⟨R·E(a)_c, E(b)_c⟩ (`sphere.best_rotation`: exact correlat
 refinement on its trigonometric polynomial); it takes the object in view a to its pose in view b,
 R_b R_aᵀ for object rotations R_a, R_b (docs/conventions.md, 'Relative pose').
 
-The confidence of an estimate is the correlation peak divided by the norms of the two embeddings'
-band-limited parts: the cosine between R·E(a) and E(b), at most 1 by Cauchy–Schwarz (1 when one is
-exactly the rotated other).
+Two confidences of an estimate (`CONFIDENCES`), both in units of the two embeddings' band-limited
+norms ‖E(a)‖‖E(b)‖:
+- "peak": the correlation peak, i.e. the cosine between R·E(a) and E(b), at most 1 by Cauchy–Schwarz
+  (1 when one is exactly the rotated other);
+- "margin": the best peak minus the best peak more than MARGIN_SEPARATION_DEG away from it (the
+  runner-up of `sphere.top_rotations`), in [0, 2]. A symmetric object seen flipped has two near-equal
+  peaks, a high cosine and a small margin.
 
 Checks: shapes and dtypes are checked always (also at trace time under jit and vmap); NaN/inf and
 the pixel range only on concrete arrays, i.e. outside jit.
@@ -22,6 +26,10 @@ import numpy as np
 from equivariant_embeddings import sphere
 
 ACCURACY_THRESHOLDS_DEG = (15.0, 30.0)
+CONFIDENCES = ("peak", "margin")
+# The runner-up peak of the margin is at least this far from the best: wider than a peak (a few
+# grid steps) and narrower than the half-turn ambiguity of symmetric objects.
+MARGIN_SEPARATION_DEG = 30.0
 
 
 def prepare_images(images, image_size: int, name: str = "images"):
@@ -83,7 +91,8 @@ def embedding_norms(maps):
   return jnp.sqrt(jnp.sum(jnp.abs(coeffs) ** 2, axis=(-3, -2, -1)))
 
 
-def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None):
+def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None,
+          confidence: str = "peak"):
   """The rotation R with R·f ≈ g, and its confidence.
 
   Args:
@@ -92,13 +101,22 @@ def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None):
     top_k: None for the best rotation; k for the k best distinct local maxima
       (`sphere.top_rotations`).
     grid_bandwidth: the search grid (2·grid_bandwidth points per Euler angle; default 2b).
+    confidence: one of CONFIDENCES (module docstring); "margin" needs top_k None.
 
   Returns:
     (rotation (..., 3, 3), confidence (...)) or, with top_k, ((..., k, 3, 3), (..., k)). The
-    confidence is peak / (‖f‖ ‖g‖) in [−1, 1]; missing hypotheses (fewer than k maxima) have −inf.
+    "peak" confidence is peak / (‖f‖ ‖g‖) in [−1, 1]; missing hypotheses (fewer than k maxima) have
+    −inf. The "margin" is in [0, 2].
   """
   if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
     raise ValueError(f"top_k must be None or an integer >= 1, got {top_k!r}")
+  if confidence not in CONFIDENCES:
+    raise ValueError(f"confidence must be one of {CONFIDENCES}, got {confidence!r}")
+  if confidence == "margin":
+    if top_k is not None:
+      raise ValueError("the margin confidence ranks single estimates: use top_k=None")
+    rotation, peak, margin = align_with_margin(f, g, grid_bandwidth)
+    return rotation, margin
   if top_k is None:
     rotation, peak = sphere.best_rotation(f, g, grid_bandwidth)
   else:
@@ -107,6 +125,24 @@ def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None):
   if top_k is not None:
     norms = norms[..., None]
   return rotation, peak / jnp.maximum(norms, jnp.finfo(norms.dtype).tiny)
+
+
+def align_with_margin(f, g, grid_bandwidth: int | None = None):
+  """The best rotation R with R·f ≈ g and both confidences (module docstring).
+
+  Args:
+    f, g: real (..., 2b, 2b, C) spherical maps; leading axes broadcast.
+    grid_bandwidth: the search grid (default 2b).
+
+  Returns:
+    (rotation (..., 3, 3), peak (...) in [−1, 1], margin (...) in [0, 2]). With no second peak
+    farther than MARGIN_SEPARATION_DEG, the runner-up counts as −1 (the lowest a cosine can be).
+  """
+  rotations, peaks = sphere.top_rotations(f, g, 2, MARGIN_SEPARATION_DEG, grid_bandwidth)
+  norms = embedding_norms(f) * embedding_norms(g)
+  cosines = peaks / jnp.maximum(norms, jnp.finfo(norms.dtype).tiny)[..., None]
+  runner_up = jnp.maximum(cosines[..., 1], -1.0)  # −inf when missing
+  return rotations[..., 0, :, :], cosines[..., 0], cosines[..., 0] - runner_up
 
 
 def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = None,

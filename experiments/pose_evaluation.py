@@ -117,9 +117,8 @@ def make_pairs(mesh_ids, labels, pairs_per_mesh: int, rng: np.random.Generator) 
   return {"IB": as_arrays(same), "CB": as_arrays(cross), "I2M": as_arrays(same)}
 
 
-@jax.jit
-def _align(f, g):
-  return pose.align(f, g)
+_align = jax.jit(pose.align)
+_align_with_margin = jax.jit(pose.align_with_margin)
 
 
 def grid_argmax(f, g, grid_bandwidth: int):
@@ -134,22 +133,24 @@ _grid_argmax = jax.jit(grid_argmax, static_argnums=2)
 
 
 def estimate(f, g, method: str):
-  """(rotations (P, 3, 3), confidences (P,)) of pairs of maps f, g (P, 2b, 2b, C), in chunks;
-  METHOD_GRID has no confidence (NaN): only E's refined estimates are ranked by it."""
-  rotations, confidences = [], []
+  """(rotations (P, 3, 3), {confidence name: (P,)}) of pairs of maps f, g (P, 2b, 2b, C), in
+  chunks, with both of pose.CONFIDENCES; METHOD_GRID has none (NaN): only E's refined estimates are
+  ranked by them."""
+  rotations, confidences = [], {name: [] for name in pose.CONFIDENCES}
   b = f.shape[1] // 2
   for first in range(0, len(f), _CHUNK):
     part_f, part_g = f[first:first + _CHUNK], g[first:first + _CHUNK]
     if method == METHOD_GRID:
       rotation = _grid_argmax(part_f, part_g, 4 * b)
-      confidence = np.full(len(part_f), np.nan)
+      peak = margin = np.full(len(part_f), np.nan)
     else:
-      rotation, confidence = _align(part_f, part_g)
+      rotation, peak, margin = _align_with_margin(part_f, part_g)
     rotations.append(np.asarray(rotation))
-    confidences.append(np.asarray(confidence))
+    confidences["peak"].append(np.asarray(peak))
+    confidences["margin"].append(np.asarray(margin))
   if not rotations:
-    return np.zeros((0, 3, 3)), np.zeros((0,))
-  return np.concatenate(rotations), np.concatenate(confidences)
+    return np.zeros((0, 3, 3)), {name: np.zeros((0,)) for name in pose.CONFIDENCES}
+  return np.concatenate(rotations), {k: np.concatenate(v) for k, v in confidences.items()}
 
 
 def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
@@ -258,11 +259,15 @@ def _write_tables(rows, quartiles, equivariance, path_base, title) -> str:
       lines.append("")
   if quartiles:
     lines += ["## E: median error by confidence quartile (lowest confidence first)", "",
-              "| task | mode | Q1 | Q2 | Q3 | Q4 |", "|---|---|---|---|---|---|"]
-    for (task, mode), parts in quartiles.items():
-      lines.append(f"| {task} | {mode} | " + " | ".join(
-          f"{p['median']:.1f}° (conf {p['confidence_from']:.2f}–{p['confidence_to']:.2f})"
-          for p in parts) + " |")
+              "peak: the correlation peak as a cosine; margin: the peak minus the best peak "
+              f"more than {pose.MARGIN_SEPARATION_DEG:.0f}° away (equivariant_embeddings.pose).",
+              "", "| task | mode | confidence | Q1 | Q2 | Q3 | Q4 |",
+              "|---|---|---|---|---|---|---|"]
+    for (task, mode), by_confidence in quartiles.items():
+      for name, parts in by_confidence.items():
+        lines.append(f"| {task} | {mode} | {name} | " + " | ".join(
+            f"{p['median']:.1f}° ({p['confidence_from']:.2f}–{p['confidence_to']:.2f})"
+            for p in parts) + " |")
   if equivariance:
     lines += ["", "## Equivariance: median of ‖m(view b) − R_b R_aᵀ·m(view a)‖ / ‖m(view b)‖ over "
               "IB pairs", "", "| mode | " + " | ".join(next(iter(equivariance.values()))) + " |",
@@ -433,7 +438,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
           estimates = random_guesses(len(index_a), mode, up_axis, guess_rng)
         elif method == METHOD_REGRESSION:
           estimates = poses[index_b] @ np.swapaxes(poses[index_a], -1, -2)
-          confidences = np.full(len(estimates), np.nan)
+          confidences = {name: np.full(len(estimates), np.nan) for name in pose.CONFIDENCES}
         else:
           estimates, confidences = estimate(sources[0][index_a], sources[1][index_b], method)
         errors = pose_errors(estimates, rotations[index_a], rotations[index_b],
@@ -441,7 +446,8 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
         all_errors[(method, task, mode)] = errors
         rows += category_rows(errors, labels[index_a], class_names, method, task, mode)
         if method == METHOD_E:
-          quartiles[(task, mode)] = confidence_quartiles(errors, confidences)
+          quartiles[(task, mode)] = {name: confidence_quartiles(errors, values)
+                                     for name, values in confidences.items()}
           if task == "IB" and mode == modes[-1]:
             files["examples"] = os.path.join(output_dir, "pose_examples.png")
             plot_examples(records_by_id, rendered, pairs[task], estimates, errors,

@@ -140,3 +140,36 @@ def test_bad_views_name_the_argument(base_map, images, match):
     pose.relative_pose(oracle(base_map), good, images, image_size=SIZE)
   with pytest.raises(ValueError, match=match):
     pose.relative_pose(oracle(base_map), images, good, image_size=SIZE)
+
+
+def test_margin_is_small_for_a_half_turn_symmetric_map_and_large_otherwise():
+  # f is invariant under the half turn about z (only even orders m): R·f ≈ g has two equal peaks
+  # 180° apart, so the cosine is ~1 but the margin ~0. Breaking the symmetry (odd orders too)
+  # leaves one peak: cosine ~1, margin large. The best rotation is best_rotation's either way.
+  b = 8
+  rng = np.random.default_rng(3)
+  coeffs = rng.normal(size=(b, 2 * b - 1, 2)) + 1j * rng.normal(size=(b, 2 * b - 1, 2))
+  orders = np.arange(-(b - 1), b)
+  real = lambda c: np.asarray(sphere.inverse_sht(jnp.asarray(c, jnp.complex64))).real
+  symmetric = real(np.where(orders[None, :, None] % 2 == 0, coeffs, 0))
+  generic = real(coeffs)
+  rotation = sphere.euler_to_matrix(0.3, 1.1, -0.4)
+  for f, small in ((symmetric, True), (generic, False)):
+    f = np.asarray(sphere.band_limit(jnp.asarray(f, jnp.float32)))
+    g = sphere.rotate_spherical(f, rotation)
+    estimate, peak, margin = pose.align_with_margin(f, g)
+    assert float(sphere.rotation_angle_deg(estimate, rotation)) < 0.1 or small
+    assert peak > 0.99
+    if small:
+      assert margin < 0.02
+    else:
+      assert margin > 0.3
+    best, _ = pose.align(f, g)
+    if not small:
+      assert float(sphere.rotation_angle_deg(estimate, best)) < 1e-2
+    _, confidence = pose.align(f, g, confidence="margin")
+    np.testing.assert_allclose(confidence, margin, atol=1e-6)
+  with pytest.raises(ValueError, match="confidence must be one of"):
+    pose.align(f, g, confidence="entropy")
+  with pytest.raises(ValueError, match="use top_k=None"):
+    pose.align(f, g, top_k=2, confidence="margin")
