@@ -100,6 +100,8 @@ def get_config(dataset: str = "synthetic") -> ml_collections.ConfigDict:
   config.spherical_cnn = spherical_cnn.get_config()  # Φ (its data block is replaced by `data`)
   config.spherical_cnn.num_classes = num_classes  # the chain's classes
   config.embed = embed.get_config("laptop")  # E (Φ is the chain's)
+  if config.data.builder.rotation_mode == "2dof":
+    config.embed.model.quarter_turn_average = "never"  # upright views are never turned in-plane
   config.synth = synth.get_config("laptop")  # G (E is the chain's)
   config.regression = regression.get_config("laptop")  # the baseline, E's encoder
   link_stages(config)

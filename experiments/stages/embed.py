@@ -112,6 +112,10 @@ class EmbedStage:
       self.model_shape = self._phi_feature_shape(phi_config)
     grid_size, _, channels = self.model_shape
     self.model = embedding_network(config.model, grid_size, channels)
+    if (config.model.get("quarter_turn_average", "never") != "never"
+        and config.data.builder.get("rotation_mode", "3dof") == "2dof"):
+      raise ValueError("config.model.quarter_turn_average needs 3DOF views: E never sees a 2DOF "
+                       "(upright) view turned about the camera axis; set it to 'never'")
     self._pose_pairs = None
     self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
     self.augmentation = augmentation.from_config(config, augmentation.EMBED_AUGMENTATIONS)

@@ -53,7 +53,8 @@ def test_run_trains_phi_first_and_records_its_targets(trained_embed):
   assert len(targets["mean"]) == len(targets["std"]) == 8 and min(targets["std"]) > 0
   # Φ's variables are constants of E's step, not part of E's checkpoints.
   _, variables = export.load_variables(workdir)
-  assert set(variables["params"]) == {"encoder", "decoder"}
+  assert set(variables["params"]) == {"image_cnn", "from_lift", "from_code", "lift_norm",
+                                      "sphere_block_0", "to_maps"}  # the lifted E's, no Φ
   # Each evaluation reports the loss and the pose errors of E and of the targets themselves.
   for name in ("loss", "relative_error", "pose_median", "pose_acc@15", "target_pose_median"):
     assert np.isfinite(results[name]), name
