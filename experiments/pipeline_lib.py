@@ -34,6 +34,7 @@ from experiments import pose_evaluation
 from experiments import synthesis
 from experiments import templates as templates_lib
 from experiments import train_lib
+from experiments import workdirs
 from experiments.stages import datasets
 
 STEPS = ("dataset", "spherical_cnn", "embed", "synth", "regression", "templates", "evaluate_pose",
@@ -166,11 +167,24 @@ def run_pipeline(config: ml_collections.ConfigDict, workdir: str) -> dict:
   Returns:
     {"seconds": {step: seconds}, "pose": evaluate_pose's summary, "synthesis": synthesize's
      results, "summary": the path of summary.md}.
+
+  Raises:
+    ValueError: a bad field of any stage's config (named as config.<stage>.<field>), before the
+      first step.
+    workdirs.WorkdirError: another run is using `workdir`, or it holds a stage's run or a chain of
+      another config (nothing is written).
   """
   _check_config(config)
-  os.makedirs(workdir, exist_ok=True)
-  config_io.save_config(config, workdir)
   configs = stage_configs(config, workdir)
+  for step, (stage_config, _) in configs.items():  # all of them before the first step runs
+    train_lib.check_config(stage_config, f"config.{step}")
+  with workdirs.claim(config, workdir):
+    return _run_steps(config, workdir, configs)
+
+
+def _run_steps(config, workdir: str, configs: dict) -> dict:
+  """run_pipeline once the workdir is claimed and the stage configs checked."""
+  config_io.save_config(config, workdir)
   clock = _Clock(workdir, config.expected_seconds)
   for index, step in enumerate(STEPS):
     number = f"{index + 1}/{len(STEPS)} {step}"
