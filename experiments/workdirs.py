@@ -4,7 +4,8 @@ files overwritten.
 `claim(config, workdir)` holds workdir/.lock for the run (an flock: the kernel drops it when the
 process ends, so a killed run never leaves the workdir locked), then refuses a workdir whose
 config.json is of another stage, a chain, or the same stage with other settings, before anything else
-is written. A resumed run may change only how long and how often it runs (RESUMABLE_FIELDS).
+is written. A resumed run may change only how long and how often it runs (RESUMABLE_FIELDS). A
+chain's workdir is checked for its kind only; the chain checks each stage folder the same way.
 """
 
 import contextlib
@@ -22,8 +23,6 @@ CHAIN = "chain"  # the kind of an experiments.pipeline workdir (its config has n
 RESUMABLE_FIELDS = ("num_train_steps", "log_every_steps", "checkpoint_every_steps",
                     "eval_every_steps", "keep_checkpoints", "eval_batch_size", "num_workers",
                     "multihost")
-# A chain may also change what it evaluates and draws after training, and its ETA table.
-CHAIN_RESUMABLE_FIELDS = RESUMABLE_FIELDS + ("evaluation", "synthesis", "expected_seconds")
 
 
 class WorkdirError(ValueError):
@@ -47,13 +46,20 @@ def _flat(value, prefix=""):
   return {prefix[:-1]: value}
 
 
+class _Unset:
+  def __repr__(self):
+    return "not set"
+
+
 def differences(saved: dict, config: dict, resumable=RESUMABLE_FIELDS) -> list:
   """[(dotted field, saved value, new value)] where `config` changes `saved` in a field outside
-  `resumable`. Fields the saved config lacks are not differences: they came after its run."""
+  `resumable`. A field the saved config lacks counts only when it is set to something other than
+  off (0, False, "", None, empty): fields added to the configs after a run came with values that
+  keep the earlier behaviour."""
   old, new = _flat(saved), _flat(config)
-  return [(field, old[field], new[field]) for field in sorted(new)
-          if field in old and old[field] != new[field]
-          and not set(field.split(".")) & set(resumable)]
+  changed = [(field, old.get(field, _Unset()), value) for field, value in sorted(new.items())
+             if (old[field] != value if field in old else bool(value))]
+  return [change for change in changed if not set(change[0].split(".")) & set(resumable)]
 
 
 def check_compatible(config, workdir: str) -> None:
@@ -71,9 +77,12 @@ def check_compatible(config, workdir: str) -> None:
     doing = "is a chain" if want == CHAIN else f"trains {want!r}"
     raise WorkdirError(f"{workdir} holds {what}; this run {doing}: refusing to write into it. "
                        f"{fresh}")
+  if want == CHAIN:
+    # A chain's own config.json is a record; its stages' folders hold the runs, and the chain
+    # checks each of them (experiments.pipeline_lib), so deleting one folder redoes that step.
+    return
   current = config_io.absolute_paths(config.copy_and_resolve_references().to_dict())
-  changed = differences(saved, current,
-                        CHAIN_RESUMABLE_FIELDS if want == CHAIN else RESUMABLE_FIELDS)
+  changed = differences(saved, current)
   if changed:
     listed = "; ".join(f"{field}: {old!r} there, {new!r} now" for field, old, new in changed)
     raise WorkdirError(f"{workdir} holds a {want} run with other settings ({listed}): refusing to "

@@ -61,6 +61,19 @@ def test_a_chain_aimed_at_a_stage_workdir_is_refused(phi_copy, tiny_data_dir):
   assert snapshot(workdir) == before
 
 
+def test_a_chain_checks_every_stage_folder_before_its_first_step(trained, tmp_path, tiny_data_dir):
+  _, phi = trained
+  workdir = str(tmp_path / "chain")
+  shutil.copytree(phi, os.path.join(workdir, "spherical_cnn"))  # Φ of other data
+  before = snapshot(workdir)
+  config = pipeline_tiny.get_config()
+  config.data.data_dir = tiny_data_dir
+  with pytest.raises(workdirs.WorkdirError, match=r"spherical_cnn holds a spherical_cnn run with "
+                                                  r"other settings \(data\.builder\.views_per_mesh"):
+    pipeline_lib.run_pipeline(config, workdir)
+  assert snapshot(workdir) == before
+
+
 def test_a_stage_aimed_at_a_chain_is_refused(tiny_config, tmp_path):
   config_io.save_config(pipeline_tiny.get_config(), str(tmp_path))
   with pytest.raises(workdirs.WorkdirError, match=r"holds a chain \(experiments.pipeline\)"):
