@@ -35,15 +35,18 @@ def kind(config) -> str:
 
 
 def _flat(value, prefix=""):
-  """{dotted field: leaf value} of nested dicts; lists and tuples compare as tuples."""
+  """{dotted field: leaf value} of nested dicts."""
   if isinstance(value, dict):
     flat = {}
     for key, item in value.items():
       flat.update(_flat(item, f"{prefix}{key}."))
     return flat
-  if isinstance(value, list):
-    value = tuple(value)
-  return {prefix[:-1]: value}
+  return {prefix[:-1]: _tuples(value)}
+
+
+def _tuples(value):
+  """Sequences as tuples at every depth: JSON gives back lists where the config held tuples."""
+  return tuple(_tuples(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
 class _Unset:

@@ -166,5 +166,5 @@ def test_loaders_explain_bad_requests(chain):
   np.testing.assert_allclose(rotation, want_rotation, atol=1e-5)
   np.testing.assert_allclose(confidence, want_confidence, atol=1e-5)
   everything = export.load_relative_pose(os.path.join(workdir, "embed"), top_k=32768)
-  with pytest.raises(ValueError, match=r"k = 32768 hypotheses exceed the 2048 distinct local maxima"):
+  with pytest.raises(ValueError, match=r"k = 32768 hypotheses exceed the 256 distinct local maxima"):
     everything(views[0], views[1])

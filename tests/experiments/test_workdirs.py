@@ -136,3 +136,13 @@ def test_links_between_runs_are_stored_relative_and_survive_a_move(tmp_path, mon
   loaded = config_io.load_config(str(tmp_path / "elsewhere/moved/embed"))
   assert loaded.phi_workdir == str(tmp_path / "elsewhere/moved/spherical_cnn")
   assert loaded.data.data_dir == str(tmp_path / "tfds")
+
+
+def test_differences_of_a_saved_config():
+  saved = {"seed": 0, "num_train_steps": 4, "data": {"builder": {"ranges": [[0.8, 1.25]]}}}
+  same = {"seed": 0, "num_train_steps": 8, "data": {"builder": {"ranges": ((0.8, 1.25),)}},
+          "mixup_alpha": 0.0}  # JSON's lists; more steps; a field added later, off
+  assert workdirs.differences(saved, same) == []
+  other = dict(same, mixup_alpha=0.4, embed={"num_train_steps": 2, "width": 8})
+  assert [(field, repr(old), new) for field, old, new in workdirs.differences(saved, other)] == [
+      ("embed.width", "not set", 8), ("mixup_alpha", "not set", 0.4)]
