@@ -73,8 +73,8 @@ def check_compatible(config, workdir: str) -> None:
     return
   path = os.path.join(workdir, config_io.CONFIG_FILE)
   have, want = kind(saved), kind(config)
-  fresh = (f"To start fresh, pass a new --workdir (or delete {workdir}); to resume that run, pass "
-           f"its own config (saved in {path}).")
+  fresh = (f"To start fresh, pass a new --workdir (or delete {workdir}); to resume that run, run it "
+           f"again with the config it was started with (saved in {path}).")
   if have != want:
     what = "a chain (experiments.pipeline)" if have == CHAIN else f"a {have!r} training run"
     doing = "is a chain" if want == CHAIN else f"trains {want!r}"
