@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import tensorflow_datasets as tfds
+from google.protobuf import json_format
 
 from data_pipelines.builders import BUILDERS
 from data_pipelines.builders import base
@@ -22,9 +23,10 @@ class MeshPairSource:
     info: the TFDS DatasetInfo (features, split sizes, metadata such as skipped meshes).
   """
 
-  def __init__(self, data_source, info):
+  def __init__(self, data_source, info, split: str = ""):
     self._data_source = data_source
     self.info = info
+    self.split = split
     self.class_names = list(info.features["label"].names)
 
   def __len__(self) -> int:
@@ -33,15 +35,48 @@ class MeshPairSource:
   def __getitem__(self, index) -> dict:
     if not -len(self) <= index < len(self):
       raise IndexError(f"index {index} out of range for a source of {len(self)} examples")
-    return _convert(self._data_source[int(index) % len(self)])
+    index = int(index) % len(self)
+    try:
+      return _convert(self._data_source[index])
+    except Exception as error:  # pylint: disable=broad-except
+      raise _damaged(self.info, self.split, error, index) from error
 
   def __getitems__(self, indices) -> list:
     """Reads several examples in one call (array_record batches the reads)."""
-    return [_convert(e) for e in self._data_source.__getitems__([int(i) for i in indices])]
+    indices = [int(i) for i in indices]
+    try:
+      return [_convert(e) for e in self._data_source.__getitems__(indices)]
+    except Exception as error:  # pylint: disable=broad-except
+      raise _damaged(self.info, self.split, error, indices[0] if len(indices) == 1 else None) \
+          from error
 
   def __repr__(self):
     return (f"MeshPairSource({self.info.full_name}, {len(self)} examples, "
             f"{len(self.class_names)} classes)")
+
+
+def _split_files(info, split: str, index=None) -> list:
+  """The shard files of `split` (a split name or expression); only the one holding example `index`
+  when it is known and `split` is a plain name."""
+  names = [part.split("[")[0].strip() for part in split.split("+")]
+  splits = [info.splits[name] for name in names if name in info.splits]
+  if index is not None and len(splits) == 1 and "[" not in split:
+    lengths = list(np.cumsum(splits[0].shard_lengths))
+    shard = min(int(np.searchsorted(lengths, index, side="right")), len(lengths) - 1)
+    return [os.fspath(splits[0].filepaths[shard])]
+  return [os.fspath(path) for split_info in splits for path in split_info.filepaths]
+
+
+def _damaged(info, split: str, error: Exception, index=None) -> ValueError:
+  """The error for a shard that cannot be read: which file, and how to rebuild it."""
+  # Array_record, Riegeli and TFDS report damaged shards as TypeError, RuntimeError, ValueError...
+  # without the file; whatever the reader raised, these files are what the read went to.
+  files = _split_files(info, split, index)
+  return ValueError(
+      f"cannot read {'example ' + str(index) + ' of ' if index is not None else ''}split {split!r} "
+      f"of {info.full_name}: {', '.join(files) or info.data_dir} is damaged "
+      f"({type(error).__name__}: {str(error)[:200]}). Delete {info.data_dir} and run again to "
+      f"rebuild the dataset")
 
 
 def _convert(example) -> dict:
@@ -70,8 +105,13 @@ def make_builder(name: str, *, data_dir=None, mesh_dir=None, num_workers=None, u
     if name == "synthetic_shapes":
       raise ValueError("synthetic_shapes generates its meshes; it takes no mesh_dir")
     kwargs["mesh_dir"] = mesh_dir
-  return builder_class(config=builder_class.make_config(**config_kwargs), data_dir=data_dir,
-                       **kwargs)
+  config = builder_class.make_config(**config_kwargs)
+  try:
+    return builder_class(config=config, data_dir=data_dir, **kwargs)
+  except json_format.ParseError as error:
+    directory = os.path.join(data_dir, builder_class.name, config.name, str(builder_class.VERSION))
+    raise ValueError(f"{os.path.join(directory, 'dataset_info.json')} is damaged ({error}): delete "
+                     f"{directory} and run again to rebuild the dataset") from None
 
 
 def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_workers=None,
@@ -112,7 +152,11 @@ def load_dataset(name: str, split: str, *, data_dir=None, mesh_dir=None, num_wor
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       try_download_gcs=False, beam_runner=beam_runner))
   _check_split(builder, split)
-  return MeshPairSource(builder.as_data_source(split=split), builder.info)
+  try:
+    data_source = builder.as_data_source(split=split)
+  except Exception as error:  # pylint: disable=broad-except
+    raise _damaged(builder.info, split, error) from error
+  return MeshPairSource(data_source, builder.info, split)
 
 
 def _check_split(builder, split: str) -> None:

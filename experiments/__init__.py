@@ -7,5 +7,6 @@
   evaluate_classifier.py, classifier_evaluation.py   where a trained classifier (or ensemble) errs
   thin_mesh_folder.py, mesh_subsets.py   a mesh folder with every k-th training mesh (learning curves)
   checkpoints.py, metrics.py, config_io.py   orbax checkpoints, metrics.jsonl + curves.png, config.json
+  workdirs.py     one run per workdir, never another run's: the lock and the config check
   parallel.py, batches.py, prefetch.py, optimizers.py   sharding, host batches, read-ahead, optax
 """

@@ -106,7 +106,9 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     # Values (NaN, pixel range) can only be checked here, before jit; shapes are checked in both.
     pose.prepare_images(img_a, image_size, "img_a")
     pose.prepare_images(img_b, image_size, "img_b")
-    return estimate(img_a, img_b)
+    # Nested lists would reach jit as pytrees of Python numbers: arrays first.
+    as_array = lambda images: images if hasattr(images, "shape") else np.asarray(images)
+    return estimate(as_array(img_a), as_array(img_b))
 
   relative_pose.image_size = image_size
   return relative_pose

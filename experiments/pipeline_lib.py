@@ -13,9 +13,12 @@ Steps, in order (STEPS), each in its own sub-workdir:
 A step whose output is complete is skipped; a training step that was interrupted resumes from its
 latest checkpoint (experiments.train_lib), so running the same command again after a kill loses at
 most the steps since each stage's last checkpoint. Completeness is by the files a step writes last
-(a training's final checkpoint, templates.npz, pose_test.json, synthesis.json): to redo a step after
-changing its config, delete its folder (and those of the steps that read it). The chain writes <workdir>/config.json,
-<workdir>/chain.json (the seconds each step took) and, at the end, <workdir>/summary.md.
+(a training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
+first step, every training step's folder must be new or hold a run of its stage config (resumable
+fields aside, experiments.workdirs): to redo a step after changing its config, delete its folder (and
+those of the steps that read it). One chain at a time per workdir. The chain writes
+<workdir>/config.json, <workdir>/chain.json (the seconds each step took) and, at the end,
+<workdir>/summary.md.
 
 The chain's ETA scales the measured durations of the default config (config.expected_seconds, from a
 2-core CPU) by how fast this machine ran the steps done so far.
@@ -34,6 +37,7 @@ from experiments import pose_evaluation
 from experiments import synthesis
 from experiments import templates as templates_lib
 from experiments import train_lib
+from experiments import workdirs
 from experiments.stages import datasets
 
 STEPS = ("dataset", "spherical_cnn", "embed", "synth", "regression", "templates", "evaluate_pose",
@@ -166,11 +170,26 @@ def run_pipeline(config: ml_collections.ConfigDict, workdir: str) -> dict:
   Returns:
     {"seconds": {step: seconds}, "pose": evaluate_pose's summary, "synthesis": synthesize's
      results, "summary": the path of summary.md}.
+
+  Raises:
+    ValueError: a bad field of any stage's config (named as config.<stage>.<field>), before the
+      first step.
+    workdirs.WorkdirError: another run is using `workdir`, it holds a stage's run, or one of its
+      stage folders holds a run of another config (nothing is written).
   """
   _check_config(config)
-  os.makedirs(workdir, exist_ok=True)
-  config_io.save_config(config, workdir)
   configs = stage_configs(config, workdir)
+  for step, (stage_config, _) in configs.items():  # all of them before the first step runs
+    train_lib.check_config(stage_config, f"config.{step}")
+  with workdirs.claim(config, workdir):
+    for stage_config, directory in configs.values():  # every stage's folder, before any step
+      workdirs.check_compatible(stage_config, directory)
+    return _run_steps(config, workdir, configs)
+
+
+def _run_steps(config, workdir: str, configs: dict) -> dict:
+  """run_pipeline once the workdir is claimed and the stage configs checked."""
+  config_io.save_config(config, workdir)
   clock = _Clock(workdir, config.expected_seconds)
   for index, step in enumerate(STEPS):
     number = f"{index + 1}/{len(STEPS)} {step}"

@@ -369,6 +369,10 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     raise ValueError(f"modes must be a non-empty subset of {MODES}, got {modes}")
   if pairs_per_mesh < 1:
     raise ValueError(f"pairs_per_mesh must be >= 1, got {pairs_per_mesh}")
+  if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    raise ValueError(f"batch_size must be an integer >= 1 (views per forward pass), got "
+                     f"{batch_size!r}")
+  datasets.check_max_meshes(max_meshes_per_category)
   stage = stages.make_stage(config_io.load_config(workdir), workdir)
   variables, step = checkpoints.restore_variables(workdir, step)
   if not isinstance(stage, embed.EmbedStage):

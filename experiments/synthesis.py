@@ -174,7 +174,14 @@ def output_name(name: str) -> str:
 
 def synthesize(workdir, images=(), num_meshes=4, error_meshes=32, steps=24, seed=0,
                output_dir=None) -> dict:
-  """Writes the strips, GIFs and synthesis.json; returns {"files": [...], "errors": {...}}."""
+  """Writes the strips, GIFs and synthesis.json; returns {"files": [...], "errors": {...}}.
+
+  num_meshes and error_meshes (>= 0) are counts of test meshes, steps (>= 1) the rotations per path.
+  """
+  for name, value, minimum in (("num_meshes", num_meshes, 0), ("error_meshes", error_meshes, 0),
+                               ("steps", steps, 1)):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+      raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
   stage = stages.make_stage(config_io.load_config(workdir), workdir)
   if stage.config.stage != "synth":
     raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; synthesize needs a synth one")

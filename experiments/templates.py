@@ -9,6 +9,7 @@ workdir as templates.npz.
 """
 
 import os
+import zipfile
 
 import jax
 import numpy as np
@@ -66,17 +67,28 @@ def save_templates(templates: dict, workdir: str) -> str:
 
 
 def load_templates(workdir: str) -> dict:
-  """The templates.npz of an embed workdir; ValueError naming the command when it is missing."""
+  """The templates.npz of an embed workdir; ValueError naming the command to build it when it is
+  missing or damaged."""
   path = os.path.join(workdir, TEMPLATES_FILE)
   if not os.path.exists(path):
     raise ValueError(f"{path} not found: build it with `python -m experiments.build_templates "
                      f"--workdir={workdir}`")
-  with np.load(path) as data:
-    return {key: data[key] for key in data.files}
+  try:
+    with np.load(path) as data:
+      templates = {key: data[key] for key in data.files}
+  except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}): rebuild it with "
+                     f"`python -m experiments.build_templates --workdir={workdir}`") from None
+  missing = {"class_names", "templates", "counts"} - set(templates)
+  if missing:
+    raise ValueError(f"{path} lacks {sorted(missing)}: rebuild it with `python -m "
+                     f"experiments.build_templates --workdir={workdir}`")
+  return templates
 
 
 def build(workdir: str, max_meshes_per_category=None, num_workers: int = 0) -> str:
   """Builds and saves the templates of `workdir`; returns the file's path."""
+  datasets.check_max_meshes(max_meshes_per_category)
   stage = stages.make_stage(config_io.load_config(workdir), workdir)
   if stage.config.stage != "embed":
     raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; templates need an embed one")

@@ -6,16 +6,21 @@ What it does, for the stage named by `config.stage` (experiments/stages):
   each process loads its own shard of every batch; process 0 builds a missing dataset first and
   alone writes metrics, plots and config);
 - optax Adam with the configured schedule;
+- one run at a time per workdir, which must be new or hold a run of the same config (longer or
+  with other log/checkpoint/eval intervals allowed): experiments.workdirs, checked before anything
+  is written;
 - orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
   a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
-  statistics, step, RNG and data position) and ends exactly where an uninterrupted run would;
+  statistics, step, RNG and data position) and ends exactly where an uninterrupted run would; a
+  damaged checkpoint is skipped (named in a warning, moved to damaged_checkpoints/) for the newest
+  intact one;
 - evaluation on `data.eval_split` every `eval_every_steps` (and at the end), and on `data.test_split`
   (if set) once, after the last step;
 - progress lines (step, loss, accuracy, steps/s, ETA), metrics.jsonl, curves.png, config.json;
 - a non-finite loss or gradient stops the run with `NonFiniteLossError` before it is checkpointed.
 
 Workdir layout: config.json, metrics.jsonl, curves.png, events.out.tfevents.* (TensorBoard: the
-metrics and evaluation images), checkpoints/<step>/.
+metrics and evaluation images), checkpoints/<step>/, .lock (held while a run is on).
 """
 
 import logging as py_logging
@@ -38,6 +43,7 @@ from experiments import parallel
 from experiments import prefetch
 from experiments import stages
 from experiments import train_state as train_state_lib
+from experiments import workdirs
 from experiments.train_state import TrainState
 
 
@@ -96,29 +102,31 @@ def make_eval_step(stage):
   return eval_step
 
 
-def _check_config(config) -> None:
-  for name in ("num_train_steps", "batch_size", "eval_batch_size", "log_every_steps",
-               "checkpoint_every_steps", "keep_checkpoints"):
-    value = config[name]
+def check_config(config, name: str = "config") -> None:
+  """Raises ValueError naming the first bad step count, batch size, seed or optimizer field, as
+  `name`.<field> (a chain names its stage: config.embed.batch_size)."""
+  for field in ("num_train_steps", "batch_size", "eval_batch_size", "log_every_steps",
+                "checkpoint_every_steps", "keep_checkpoints"):
+    value = config[field]
     if not _is_number(value, int) or value < 1:
-      raise ValueError(f"config.{name} must be a positive integer, got {value!r}")
+      raise ValueError(f"{name}.{field} must be a positive integer, got {value!r}")
   if not _is_number(config.eval_every_steps, int) or config.eval_every_steps < 0:
-    raise ValueError(f"config.eval_every_steps must be an integer >= 0 (0: only at the end), got "
+    raise ValueError(f"{name}.eval_every_steps must be an integer >= 0 (0: only at the end), got "
                      f"{config.eval_every_steps!r}")
   if not _is_number(config.seed, int) or config.seed < 0:
-    raise ValueError(f"config.seed must be an integer >= 0, got {config.seed!r}")
+    raise ValueError(f"{name}.seed must be an integer >= 0, got {config.seed!r}")
   optimizer = config.optimizer
   rate = optimizer.learning_rate
   if not _is_number(rate) or not 0 < rate < float("inf"):
-    raise ValueError(f"config.optimizer.learning_rate must be a finite number > 0, got {rate!r}")
-  for name in ("weight_decay", "grad_clip_norm"):
-    value = optimizer.get(name, 0.0)
+    raise ValueError(f"{name}.optimizer.learning_rate must be a finite number > 0, got {rate!r}")
+  for field in ("weight_decay", "grad_clip_norm"):
+    value = optimizer.get(field, 0.0)
     if not _is_number(value) or not 0 <= value < float("inf"):
-      raise ValueError(f"config.optimizer.{name} must be a finite number >= 0 (0: off), got "
+      raise ValueError(f"{name}.optimizer.{field} must be a finite number >= 0 (0: off), got "
                        f"{value!r}")
   dropout = config.get("model", {}).get("dropout_rate", 0.0)
   if not _is_number(dropout) or not 0 <= dropout < 1:
-    raise ValueError(f"config.model.dropout_rate must be in [0, 1), got {dropout!r}")
+    raise ValueError(f"{name}.model.dropout_rate must be in [0, 1), got {dropout!r}")
 
 
 def _is_number(value, types=(int, float)) -> bool:
@@ -226,15 +234,23 @@ def _open_datasets(stage) -> dict:
 
 
 def is_complete(config, workdir: str) -> bool:
-  """Whether `workdir` holds the final checkpoint (step config.num_train_steps) of a run."""
+  """Whether `workdir` holds the final checkpoint (step config.num_train_steps) of a run, intact (a
+  damaged one is logged: training the workdir again resumes from the newest intact checkpoint)."""
   directory = os.path.join(workdir, checkpoints.CHECKPOINT_DIR)
   if not os.path.isdir(directory):
     return False
   manager = checkpoints.make_manager(workdir, 1, read_only=True)
   try:
-    return manager.latest_step() == config.num_train_steps
+    if manager.latest_step() != config.num_train_steps:
+      return False
   finally:
     manager.close()
+  try:
+    checkpoints.restore_variables(workdir, config.num_train_steps)
+  except checkpoints.DamagedCheckpointError as error:
+    logging.warning("%s: training resumes from an intact one", error)
+    return False
+  return True
 
 
 def _train_prerequisites(stage) -> None:
@@ -267,15 +283,24 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   Raises:
     NonFiniteLossError: a loss or gradient was NaN/inf; the latest checkpoint is the last good state.
+    workdirs.WorkdirError: another run is using `workdir`, or it holds a run of another stage or
+      config (nothing is written).
     ValueError: an invalid config or dataset.
   """
-  _check_config(config)
+  check_config(config)
   if config.multihost and not jax.distributed.is_initialized():
     jax.distributed.initialize()
+  # Before anything is written (the prerequisites' subfolders included): this run alone, and the
+  # workdir new or holding this run.
+  with workdirs.claim(config, workdir, holds_lock=jax.process_index() == 0):
+    return _train(config, workdir, progress_suffix)
+
+
+def _train(config, workdir: str, progress_suffix) -> dict:
+  """train_and_evaluate once the workdir is claimed."""
   stage = stages.make_stage(config, workdir)
   _train_prerequisites(stage)
   is_main = jax.process_index() == 0
-  os.makedirs(workdir, exist_ok=True)
   if is_main:
     config_io.save_config(config, workdir)
   mesh = parallel.batch_mesh()
@@ -294,7 +319,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   logging.info("%d parameters", sum(x.size for x in jax.tree.leaves(state.params)))
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
   writer = metrics_lib.MetricsWriter(workdir, enabled=is_main)
-  restored = checkpoints.restore(manager, state)
+  restored = checkpoints.restore(manager, state, set_aside=is_main)
   if restored is not None:
     state, data_position = restored
     train_batches.set_state(data_position)

@@ -293,7 +293,7 @@ def top_rotations(f, g, k: int, min_separation_deg: float | None = None, grid_ba
 
   Args:
     f, g: real (..., 2b, 2b, C) band-limited functions; leading axes broadcast.
-    k: number of hypotheses (≥ 1).
+    k: number of hypotheses, 1 ≤ k ≤ (2·grid_bandwidth)³/16 (the most local maxima the grid holds).
     min_separation_deg: hypotheses are more than this apart (rotation angle between them); default
       two spacings of the search grid.
     grid_bandwidth: the search grid has 2·grid_bandwidth points per Euler angle; ≥ b; default 2b.
@@ -305,6 +305,13 @@ def top_rotations(f, g, k: int, min_separation_deg: float | None = None, grid_ba
   f, g, b = _check_pair(f, g)
   k = checks.integer(k, "k", minimum=1)
   grid_bandwidth = _grid_bandwidth(b, grid_bandwidth, 2 * b)
+  # Local maxima are at most one per 2 × 2 × 2 cells, and each rotation is on the grid twice.
+  most = (2 * grid_bandwidth) ** 3 // 16
+  if k > most:
+    raise ValueError(f"k = {k} hypotheses exceed the {most} distinct local maxima that the search "
+                     f"grid ({2 * grid_bandwidth} points per Euler angle, grid_bandwidth "
+                     f"{grid_bandwidth}) can hold: ask for at most {most}, or a larger "
+                     f"grid_bandwidth")
   if min_separation_deg is None:
     min_separation_deg = 2 * 180.0 / grid_bandwidth
   if not min_separation_deg >= 0:

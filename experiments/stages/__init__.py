@@ -5,6 +5,8 @@ losses, extra evaluation metrics). The trainer owns the optimizer, sharding, che
 and evaluation; inference code (experiments.export) needs only `protocol.InferenceStage`.
 """
 
+import os
+
 from experiments.stages.embed import EmbedStage
 from experiments.stages.protocol import InferenceStage, TrainingStage
 from experiments.stages.regression import RegressionStage
@@ -26,6 +28,11 @@ def make_stage(config, workdir: str | None = None):
       spherical CNN) keep there what they derive from it (and, when the config names none, the
       earlier stage's own workdir). Not needed by stages without dependencies.
   """
+  if "stage" not in config:  # a chain's config (experiments.pipeline) names no stage
+    where = f"{workdir} holds" if workdir else "this is"
+    example = os.path.join(workdir or "<chain>", "embed")
+    raise ValueError(f"{where} the config of a chain (experiments.pipeline), not of one stage: pass "
+                     f"one of its stage folders, e.g. {example}")
   if config.stage not in STAGES:
     raise ValueError(f"config.stage must be one of {sorted(STAGES)}, got {config.stage!r}")
   return STAGES[config.stage](config, workdir)

@@ -49,6 +49,14 @@ def open_roles(data, sphere_shape: tuple) -> dict:
   return sources
 
 
+def check_max_meshes(max_meshes_per_category) -> None:
+  """ValueError unless max_meshes_per_category is None (all meshes) or an integer >= 1."""
+  value = max_meshes_per_category
+  if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+    raise ValueError(f"max_meshes_per_category must be an integer >= 1, or left out for all "
+                     f"meshes; got {value!r}")
+
+
 def mesh_records(data, split: str, categories=None, max_meshes_per_category=None):
   """The meshes of `data`'s split without building the dataset, for code that renders its own views.
 
@@ -56,11 +64,12 @@ def mesh_records(data, split: str, categories=None, max_meshes_per_category=None
     data: a config's data block.
     split: "train", "validation" or "test".
     categories: class names to keep (default: all of the dataset's).
-    max_meshes_per_category: keep only the first this many meshes of each class.
+    max_meshes_per_category: keep only the first this many meshes of each class (>= 1; None: all).
 
   Returns:
     (records: `examples.MeshRecord`s, class names of the dataset in label order, its up axis).
   """
+  check_max_meshes(max_meshes_per_category)
   builder = data_pipelines.make_builder(data.name, data_dir=data.data_dir or None,
                                         **_builder_options(data))
   class_names = list(builder.info.features["label"].names)

@@ -4,6 +4,7 @@ snippet for calling the trained model from JAX code, run against the chain's E."
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +13,11 @@ import time
 import numpy as np
 import pytest
 
+from configs import pipeline_tiny
+from experiments import config_io
+from experiments import export
 from experiments import pipeline_lib
+from experiments import synthesis
 from tests import readme
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -117,3 +122,49 @@ def test_readme_snippet_runs_under_jit_and_vmap(chain):
   assert namespace["errors"].shape == (4,) and np.all(np.isfinite(namespace["errors"]))
   # The caller's jit(vmap(...)) computes what the batched call does.
   np.testing.assert_allclose(namespace["rotations_in_my_code"], namespace["rotations"], atol=1e-4)
+
+
+@pytest.mark.parametrize("field,value", [("embed.batch_size", -4), ("regression.num_train_steps", 0)])
+def test_a_bad_stage_field_stops_the_chain_before_its_first_step(tmp_path, tiny_data_dir, field,
+                                                                 value):
+  # It failed after Φ (and E and G) had trained, naming config.batch_size without the stage.
+  config = pipeline_tiny.get_config()
+  config.data.data_dir = tiny_data_dir
+  stage, name = field.split(".")
+  config[stage][name] = value
+  with pytest.raises(ValueError, match=rf"config\.{field} must be a positive integer, got {value}"):
+    pipeline_lib.run_pipeline(config, str(tmp_path / "chain"))
+  assert not os.path.exists(tmp_path / "chain")
+
+
+def test_a_copied_chain_loads_from_any_directory(chain, tmp_path, monkeypatch):
+  workdir, _, _ = chain
+  copy = str(tmp_path / "copied")
+  shutil.copytree(workdir, copy)
+  monkeypatch.chdir("/")
+  # The copy's stages read each other, not the original's.
+  assert config_io.load_config(os.path.join(copy, "embed")).phi_workdir == os.path.join(
+      copy, "spherical_cnn")
+  assert config_io.load_config(os.path.join(copy, "synth")).embed_workdir == os.path.join(
+      copy, "embed")
+  align = export.load_image_to_mesh(os.path.join(copy, "embed"))
+  rotation, _ = align(np.zeros((8, 8), np.float32), np.zeros((16, 16, 1), np.float32))
+  assert rotation.shape == (3, 3)
+  synthesis.synthesize(os.path.join(copy, "synth"), num_meshes=0, error_meshes=0,
+                       output_dir=str(tmp_path / "synthesis"))
+
+
+def test_loaders_explain_bad_requests(chain):
+  workdir, _, _ = chain
+  with pytest.raises(ValueError, match=rf"{re.escape(workdir)} holds the config of a chain .*: pass "
+                                       rf"one of its stage folders, e\.g\. {re.escape(workdir)}/embed"):
+    export.load_relative_pose(workdir)
+  relative_pose = export.load_relative_pose(os.path.join(workdir, "embed"))
+  views = np.random.default_rng(0).uniform(size=(2, 8, 8)).astype(np.float32)
+  rotation, confidence = relative_pose(views[0].tolist(), views[1].tolist())  # lists, as arrays
+  want_rotation, want_confidence = relative_pose(views[0], views[1])
+  np.testing.assert_allclose(rotation, want_rotation, atol=1e-5)
+  np.testing.assert_allclose(confidence, want_confidence, atol=1e-5)
+  everything = export.load_relative_pose(os.path.join(workdir, "embed"), top_k=32768)
+  with pytest.raises(ValueError, match=r"k = 32768 hypotheses exceed the 256 distinct local maxima"):
+    everything(views[0], views[1])

@@ -130,3 +130,12 @@ def test_top_rotations_pads_with_minus_inf_when_maxima_run_out():
   np.testing.assert_allclose(top[1], top[0])
   with pytest.raises(ValueError, match="k must be an integer >= 1"):
     sphere.top_rotations(f, f, k=0)
+
+
+def test_top_rotations_refuses_more_hypotheses_than_the_grid_holds():
+  # b = 4: the default grid has 2·8 = 16 points per angle, at most 16³/16 = 256 local maxima; 4096
+  # hypotheses were computed (all but a few -inf) instead of an error.
+  f = np.ones((8, 8, 1), np.float32)
+  with pytest.raises(ValueError, match=r"k = 4096 hypotheses exceed the 256 distinct local maxima "
+                                       r"that the search grid \(16 points per Euler angle"):
+    sphere.top_rotations(f, f, k=4096)
