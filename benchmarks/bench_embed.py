@@ -21,8 +21,8 @@ from ml_collections import config_flags
 
 from equivariant_embeddings import pose
 from experiments import stages
-from experiments import train_lib
-from experiments import train_state
+from experiments.training import loop as train_lib
+from experiments.training import state as train_state
 from experiments.stages.spherical_cnn import SphericalCNNStage
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "An embed config (configs/embed*.py).")

@@ -11,7 +11,7 @@ seen from uniform directions), sized so that the whole chain runs in well under 
 "modelnet": ModelNet10's bed, chair, sofa and toilet from ../shared/data/modelnet10 with the
 laptop-size stages of configs/embed.py, synth.py and regression.py. "shapenet": ShapeNetCore's
 airplane, car and chair (y up) at the same sizes. Every stage reads `data`; stage fields can be
-overridden, e.g. --config.embed.num_train_steps=5000. See experiments/pipeline_lib.py.
+overridden, e.g. --config.embed.num_train_steps=5000. See experiments/training/chain.py.
 """
 
 import ml_collections
@@ -55,7 +55,7 @@ def _synthetic_sizes(config) -> None:
 
 def link_stages(config) -> None:
   """Every stage reads config.data (one object: --config.data.<field>=... sets every stage's); E's
-  Φ and G's E are the chain's own, set when the chain runs (experiments.pipeline_lib)."""
+  Φ and G's E are the chain's own, set when the chain runs (experiments.training.chain)."""
   config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
   config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
   for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):

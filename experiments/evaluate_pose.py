@@ -10,20 +10,20 @@ Renders the test (or --split=validation) meshes of the workdir's dataset afresh 
 rotations (cached in <output_dir>/pose_eval_views), prints the table and writes pose_<split>.md /
 .csv / .json, pose_cdf.png (error CDFs) and pose_examples.png (pairs, and the object rendered at the
 estimated and the true pose) into --output_dir (default: the workdir). See
-experiments.pose_evaluation.
+experiments.evaluation.pose.
 """
 
 from absl import app
 from absl import flags
 
-from experiments import pose_evaluation
+from experiments.evaluation import pose
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "An embed training workdir (experiments.train with "
                                "configs/embed*.py).")
 _STEP = flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where tables and figures go (default: the "
                                   "workdir).")
-_MODES = flags.DEFINE_list("modes", list(pose_evaluation.MODES), "Rotation modes: 2dof, 3dof.")
+_MODES = flags.DEFINE_list("modes", list(pose.MODES), "Rotation modes: 2dof, 3dof.")
 _CATEGORIES = flags.DEFINE_list("categories", None, "Categories to evaluate (default: all).")
 _PAIRS = flags.DEFINE_integer("pairs_per_mesh", 3, "Rotations (IB) and partners (CB) per mesh.")
 _MAX_MESHES = flags.DEFINE_integer("max_meshes_per_category", None, "Evaluate only the first this "
@@ -42,7 +42,7 @@ flags.mark_flags_as_required(["workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  pose_evaluation.evaluate(
+  pose.evaluate(
       _WORKDIR.value, _STEP.value, _OUTPUT_DIR.value, tuple(_MODES.value), _CATEGORIES.value,
       _PAIRS.value, _MAX_MESHES.value, _FOLD.value, _SEED.value, _BATCH_SIZE.value,
       _NUM_WORKERS.value, _REGRESSION.value, _SPLIT.value)

@@ -14,10 +14,10 @@ import jax
 import numpy as np
 
 from equivariant_embeddings import pose
-from experiments import checkpoints
-from experiments import config_io
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
 from experiments import stages
-from experiments import templates
+from experiments.evaluation import templates
 
 
 def load_variables(workdir: str, step: int | None = None):

@@ -2,7 +2,7 @@
 
 import os
 
-from experiments import config_io
+from experiments.workdir import config_io
 
 
 def dependency_workdir(config, field: str, workdir: str | None, subdir: str, what: str) -> str:

@@ -27,10 +27,10 @@ from equivariant_embeddings import losses
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from equivariant_embeddings import nn as nets
-from experiments import checkpoints
-from experiments import config_io
-from experiments import inference
-from experiments import metrics as metrics_lib
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
+from experiments.workdir import inference
+from experiments.workdir import metrics as metrics_lib
 from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import dependencies

@@ -19,7 +19,7 @@ from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
 from equivariant_embeddings import view_symmetries
 from equivariant_embeddings.nn import PoseRegressor
-from experiments import checkpoints
+from experiments.workdir import checkpoints
 from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import models

@@ -15,9 +15,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from equivariant_embeddings.nn import SynthesisNet
-from experiments import checkpoints
-from experiments import config_io
-from experiments import metrics as metrics_lib
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
+from experiments.workdir import metrics as metrics_lib
 from experiments.stages import datasets
 from experiments.stages import dependencies
 from experiments.stages import models

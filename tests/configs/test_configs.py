@@ -8,7 +8,7 @@ import re
 import jax
 import pytest
 
-from experiments import pipeline_lib
+from experiments.training import chain as pipeline_lib
 from experiments import stages
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(

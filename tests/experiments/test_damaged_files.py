@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import data_pipelines
-from experiments import checkpoints
+from experiments.workdir import checkpoints
 from experiments import export
-from experiments import metrics
-from experiments import templates
-from experiments import train_lib
+from experiments.workdir import metrics
+from experiments.evaluation import templates
+from experiments.training import loop as train_lib
 
 
 def damage(path, how):

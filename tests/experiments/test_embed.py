@@ -16,11 +16,11 @@ from configs import regression_tiny
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import metrics
-from experiments import pose_evaluation
-from experiments import templates
-from experiments import train_lib
-from tests.experiments import test_train_lib
+from experiments.workdir import metrics
+from experiments.evaluation import pose as pose_evaluation
+from experiments.evaluation import templates
+from experiments.training import loop as train_lib
+from tests.experiments.training import test_loop as test_train_lib
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import trimesh
 
-from experiments import classifier_evaluation
-from experiments import config_io
+from experiments.evaluation import classifier as classifier_evaluation
+from experiments.workdir import config_io
 from experiments import export
-from experiments import metrics
+from experiments.workdir import metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -12,11 +12,11 @@ from configs import regression_tiny
 from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import metrics
+from experiments.workdir import metrics
 from experiments import stages
-from experiments import train_state
-from experiments import train_lib
-from tests.experiments import test_train_lib
+from experiments.training import state as train_state
+from experiments.training import loop as train_lib
+from tests.experiments.training import test_loop as test_train_lib
 
 
 def test_axis_angle_round_trip_against_scipy():

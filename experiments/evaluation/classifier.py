@@ -15,10 +15,10 @@ import numpy as np
 from absl import logging
 
 import data_pipelines
-from experiments import config_io
+from experiments.workdir import config_io
 from experiments import export
-from experiments import inference
-from experiments import metrics
+from experiments.workdir import inference
+from experiments.workdir import metrics
 
 
 def predict(stage, variables, source, batch_size: int):

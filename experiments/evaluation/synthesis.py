@@ -25,8 +25,8 @@ from PIL import Image
 
 import data_pipelines
 from equivariant_embeddings import sphere
-from experiments import checkpoints
-from experiments import config_io
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
 from experiments import stages
 from experiments.stages import datasets
 

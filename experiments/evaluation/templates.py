@@ -16,9 +16,9 @@ import numpy as np
 from absl import logging
 
 import data_pipelines
-from experiments import checkpoints
-from experiments import config_io
-from experiments import inference
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
+from experiments.workdir import inference
 from experiments import stages
 from experiments.stages import datasets
 

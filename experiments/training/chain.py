@@ -11,11 +11,11 @@ Steps, in order (STEPS), each in its own sub-workdir:
   synthesize     novel-view strips, GIFs and errors              <workdir>/synthesis
 
 A step whose output is complete is skipped; a training step that was interrupted resumes from its
-latest checkpoint (experiments.train_lib), so running the same command again after a kill loses at
+latest checkpoint (experiments.training.loop), so running the same command again after a kill loses at
 most the steps since each stage's last checkpoint. Completeness is by the files a step writes last
 (a training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
 first step, every training step's folder must be new or hold a run of its stage config (resumable
-fields aside, experiments.workdirs): to redo a step after changing its config, delete its folder (and
+fields aside, experiments.workdir.claim): to redo a step after changing its config, delete its folder (and
 those of the steps that read it). One chain at a time per workdir. The chain writes
 <workdir>/config.json, <workdir>/chain.json (the seconds each step took) and, at the end,
 <workdir>/summary.md.
@@ -31,13 +31,13 @@ import time
 import ml_collections
 from absl import logging
 
-from experiments import config_io
-from experiments import metrics as metrics_lib
-from experiments import pose_evaluation
-from experiments import synthesis
-from experiments import templates as templates_lib
-from experiments import train_lib
-from experiments import workdirs
+from experiments.workdir import config_io
+from experiments.workdir import metrics as metrics_lib
+from experiments.evaluation import pose as pose_evaluation
+from experiments.evaluation import synthesis
+from experiments.evaluation import templates as templates_lib
+from experiments.training import loop
+from experiments.workdir import claim
 from experiments.stages import datasets
 
 STEPS = ("dataset", "spherical_cnn", "embed", "synth", "regression", "templates", "evaluate_pose",
@@ -123,7 +123,7 @@ def _is_done(step: str, config, workdir: str, stage_configs_: dict) -> bool:
     return datasets.is_built(config.data)
   if step in TRAINED:
     stage_config, directory = stage_configs_[step]
-    return train_lib.is_complete(stage_config, directory)
+    return loop.is_complete(stage_config, directory)
   if step == "templates":
     return os.path.exists(os.path.join(workdir, "embed", templates_lib.TEMPLATES_FILE))
   if step == "evaluate_pose":
@@ -139,7 +139,7 @@ def _run_step(step: str, config, workdir: str, stage_configs_: dict, clock: _Clo
     stage_config, directory = stage_configs_[step]
     suffix = lambda left: (f"  [{number}]  chain ETA "
                            f"{metrics_lib.format_duration(clock.remaining(step, left))}")
-    train_lib.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
+    loop.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
   elif step == "templates":
     templates_lib.build(os.path.join(workdir, "embed"),
                         evaluation.template_meshes_per_category or None, config.data.num_workers)
@@ -174,16 +174,16 @@ def run_pipeline(config: ml_collections.ConfigDict, workdir: str) -> dict:
   Raises:
     ValueError: a bad field of any stage's config (named as config.<stage>.<field>), before the
       first step.
-    workdirs.WorkdirError: another run is using `workdir`, it holds a stage's run, or one of its
+    claim.WorkdirError: another run is using `workdir`, it holds a stage's run, or one of its
       stage folders holds a run of another config (nothing is written).
   """
   _check_config(config)
   configs = stage_configs(config, workdir)
   for step, (stage_config, _) in configs.items():  # all of them before the first step runs
-    train_lib.check_config(stage_config, f"config.{step}")
-  with workdirs.claim(config, workdir):
+    loop.check_config(stage_config, f"config.{step}")
+  with claim.claim(config, workdir):
     for stage_config, directory in configs.values():  # every stage's folder, before any step
-      workdirs.check_compatible(stage_config, directory)
+      claim.check_compatible(stage_config, directory)
     return _run_steps(config, workdir, configs)
 
 

@@ -10,7 +10,7 @@ import flax
 import jax
 import jax.numpy as jnp
 
-from experiments import optimizers
+from experiments.training import optimizers
 
 
 @flax.struct.dataclass

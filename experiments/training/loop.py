@@ -7,7 +7,7 @@ What it does, for the stage named by `config.stage` (experiments/stages):
   alone writes metrics, plots and config);
 - optax Adam with the configured schedule;
 - one run at a time per workdir, which must be new or hold a run of the same config (longer or
-  with other log/checkpoint/eval intervals allowed): experiments.workdirs, checked before anything
+  with other log/checkpoint/eval intervals allowed): experiments.workdir.claim, checked before anything
   is written;
 - orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
   a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
@@ -35,16 +35,16 @@ from absl import logging
 from jax.experimental import multihost_utils
 
 import data_pipelines
-from experiments import batches
-from experiments import checkpoints
-from experiments import config_io
-from experiments import metrics as metrics_lib
-from experiments import parallel
-from experiments import prefetch
+from experiments.training import batches
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
+from experiments.workdir import metrics as metrics_lib
+from experiments.training import parallel
+from experiments.training import prefetch
 from experiments import stages
-from experiments import train_state as train_state_lib
-from experiments import workdirs
-from experiments.train_state import TrainState
+from experiments.training import state as train_state_lib
+from experiments.workdir import claim
+from experiments.training.state import TrainState
 
 
 class _QuietLibraries(py_logging.Filter):
@@ -283,7 +283,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   Raises:
     NonFiniteLossError: a loss or gradient was NaN/inf; the latest checkpoint is the last good state.
-    workdirs.WorkdirError: another run is using `workdir`, or it holds a run of another stage or
+    claim.WorkdirError: another run is using `workdir`, or it holds a run of another stage or
       config (nothing is written).
     ValueError: an invalid config or dataset.
   """
@@ -292,7 +292,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     jax.distributed.initialize()
   # Before anything is written (the prerequisites' subfolders included): this run alone, and the
   # workdir new or holding this run.
-  with workdirs.claim(config, workdir, holds_lock=jax.process_index() == 0):
+  with claim.claim(config, workdir, holds_lock=jax.process_index() == 0):
     return _train(config, workdir, progress_suffix)
 
 

@@ -41,11 +41,11 @@ import data_pipelines
 from data_pipelines import examples as examples_lib
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
-from experiments import checkpoints
-from experiments import config_io
+from experiments.workdir import checkpoints
+from experiments.workdir import config_io
 from experiments import export
-from experiments import inference
-from experiments import templates as templates_lib
+from experiments.workdir import inference
+from experiments.evaluation import templates as templates_lib
 from experiments import stages
 from experiments.stages import datasets
 from experiments.stages import embed
