@@ -20,7 +20,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from equivariant_embeddings import pose
-from experiments import stages
+from experiments.stages import registry
 from experiments.training import loop as train_lib
 from experiments.training import state as train_state
 from experiments.stages.spherical_cnn import SphericalCNNStage
@@ -45,7 +45,7 @@ def median_time(fn, *args) -> float:
 def main(argv):
   del argv
   config = _CONFIG.value
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   phi = SphericalCNNStage(config.phi)
   channels = stage.model_shape[-1]
   stage.use_phi(phi, jax.jit(phi.init_variables)(jax.random.PRNGKey(0)),

@@ -22,7 +22,7 @@ from ml_collections import config_flags
 from scipy.spatial.transform import Rotation
 
 from experiments.training import parallel
-from experiments import stages
+from experiments.stages import registry
 from experiments.training import loop as train_lib
 from experiments.training import state as train_state
 
@@ -34,11 +34,11 @@ flags.mark_flags_as_required(["config"])
 def fresh_dependencies(stage, config) -> None:
   """Gives an embed stage a random Φ and a synth stage a random E (and its Φ)."""
   if config.stage == "synth":
-    embed = stages.make_stage(config.embed)
+    embed = registry.make_stage(config.embed)
     fresh_dependencies(embed, config.embed)
     stage.use_embed(embed, jax.jit(embed.init_variables)(jax.random.PRNGKey(1)))
   elif config.stage == "embed":
-    phi = stages.make_stage(config.phi)
+    phi = registry.make_stage(config.phi)
     channels = stage.model_shape[-1]
     stage.use_phi(phi, jax.jit(phi.init_variables)(jax.random.PRNGKey(2)),
                   normalisation=(np.zeros(channels), np.ones(channels)))
@@ -61,7 +61,7 @@ def random_batch(stage, config, rng) -> dict:
 def main(argv):
   del argv
   config = _CONFIG.value
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   fresh_dependencies(stage, config)
   mesh = parallel.batch_mesh()
   tx, schedule = train_state.make_optimizer(config)

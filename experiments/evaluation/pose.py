@@ -41,14 +41,10 @@ import data_pipelines
 from data_pipelines import examples as examples_lib
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
-from experiments.workdir import checkpoints
-from experiments.workdir import config_io
-from experiments import export
-from experiments.workdir import inference
-from experiments.evaluation import templates as templates_lib
-from experiments import stages
 from experiments.stages import datasets
-from experiments.stages import embed
+from experiments.stages import trained
+from experiments.workdir import inference
+from experiments.workdir import templates_file
 
 matplotlib.use("Agg")  # headless: write files, never open windows
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
@@ -373,12 +369,7 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
     raise ValueError(f"batch_size must be an integer >= 1 (views per forward pass), got "
                      f"{batch_size!r}")
   datasets.check_max_meshes(max_meshes_per_category)
-  stage = stages.make_stage(config_io.load_config(workdir), workdir)
-  variables, step = checkpoints.restore_variables(workdir, step)
-  if not isinstance(stage, embed.EmbedStage):
-    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; evaluate_pose needs an embed "
-                     "workdir")
-  stage.load_phi()
+  stage, variables, step = trained.load_trained(workdir, step, kind="embed", with_inputs=True)
   output_dir = output_dir or workdir
   os.makedirs(output_dir, exist_ok=True)
   config = stage.config
@@ -389,16 +380,17 @@ def evaluate(workdir: str, step=None, output_dir=None, modes=MODES, categories=N
   embed_fn = jax.jit(lambda x: stage.features(variables, x))
   poses_fn = None
   if regression_workdir:
-    regression, regression_variables = export.load_variables(regression_workdir)
-    if regression.feature_names != ("rotation",) or regression.input_shape != stage.input_shape:
+    regression, regression_variables, _ = trained.load_trained(regression_workdir,
+                                                               kind="regression")
+    if regression.input_shape != stage.input_shape:
       raise ValueError(f"{regression_workdir} must be a regression workdir on views of shape "
                        f"{stage.input_shape}")
     poses_fn = jax.jit(lambda x: regression.features(regression_variables, x))
   target_fn = jax.jit(stage.targets)
   rows, quartiles, all_errors, files, equivariance = [], {}, {}, {}, {}
   template_data = None
-  if os.path.exists(os.path.join(workdir, templates_lib.TEMPLATES_FILE)):
-    template_data = templates_lib.load_templates(workdir)
+  if os.path.exists(os.path.join(workdir, templates_file.TEMPLATES_FILE)):
+    template_data = templates_file.load_templates(workdir)
     if list(template_data["class_names"]) != list(class_names):
       raise ValueError(f"{workdir}/templates.npz is for classes {list(template_data['class_names'])}"
                        f", the dataset has {class_names}: rebuild it")

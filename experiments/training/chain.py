@@ -35,9 +35,10 @@ from experiments.workdir import config_io
 from experiments.workdir import metrics as metrics_lib
 from experiments.evaluation import pose as pose_evaluation
 from experiments.evaluation import synthesis
-from experiments.evaluation import templates as templates_lib
+from experiments.evaluation import templates
 from experiments.training import loop
 from experiments.workdir import claim
+from experiments.workdir import templates_file
 from experiments.stages import datasets
 
 STEPS = ("dataset", "spherical_cnn", "embed", "synth", "regression", "templates", "evaluate_pose",
@@ -125,7 +126,7 @@ def _is_done(step: str, config, workdir: str, stage_configs_: dict) -> bool:
     stage_config, directory = stage_configs_[step]
     return loop.is_complete(stage_config, directory)
   if step == "templates":
-    return os.path.exists(os.path.join(workdir, "embed", templates_lib.TEMPLATES_FILE))
+    return os.path.exists(os.path.join(workdir, "embed", templates_file.TEMPLATES_FILE))
   if step == "evaluate_pose":
     return os.path.exists(os.path.join(workdir, POSE_DIR, "pose_test.json"))
   return os.path.exists(os.path.join(workdir, SYNTHESIS_DIR, synthesis.RESULTS_FILE))
@@ -141,7 +142,7 @@ def _run_step(step: str, config, workdir: str, stage_configs_: dict, clock: _Clo
                            f"{metrics_lib.format_duration(clock.remaining(step, left))}")
     loop.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
   elif step == "templates":
-    templates_lib.build(os.path.join(workdir, "embed"),
+    templates.build(os.path.join(workdir, "embed"),
                         evaluation.template_meshes_per_category or None, config.data.num_workers)
   elif step == "evaluate_pose":
     pose_evaluation.evaluate(

@@ -41,7 +41,7 @@ from experiments.workdir import config_io
 from experiments.workdir import metrics as metrics_lib
 from experiments.training import parallel
 from experiments.training import prefetch
-from experiments import stages
+from experiments.stages import registry
 from experiments.training import state as train_state_lib
 from experiments.workdir import claim
 from experiments.training.state import TrainState
@@ -298,7 +298,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
 def _train(config, workdir: str, progress_suffix) -> dict:
   """train_and_evaluate once the workdir is claimed."""
-  stage = stages.make_stage(config, workdir)
+  stage = registry.make_stage(config, workdir)
   _train_prerequisites(stage)
   is_main = jax.process_index() == 0
   if is_main:

@@ -19,6 +19,7 @@ from experiments import export
 from experiments.workdir import metrics
 from experiments.evaluation import pose as pose_evaluation
 from experiments.evaluation import templates
+from experiments.workdir import templates_file
 from experiments.training import loop as train_lib
 from tests.experiments.training import test_loop as test_train_lib
 
@@ -203,7 +204,7 @@ def test_templates_give_absolute_pose_and_its_table(trained_embed, tmp_path):
   with pytest.raises(ValueError, match="build_templates"):
     export.load_absolute_pose(workdir)
   path = templates.build(workdir, num_workers=1)
-  data = templates.load_templates(workdir)
+  data = templates_file.load_templates(workdir)
   assert list(data["class_names"]) == ["airplane", "mug"] and data["counts"].sum() == 8
   assert data["templates"].shape == (2, 8, 8, 8) and os.path.exists(path)
   absolute_pose = export.load_absolute_pose(workdir)

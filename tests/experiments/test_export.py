@@ -11,7 +11,7 @@ import pytest
 
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import stages
+from experiments.stages import registry
 
 
 def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
@@ -19,7 +19,7 @@ def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
   # The checkpoint read by orbax alone (no target, no trainer code) and applied directly.
   raw = ocp.StandardCheckpointer().restore(os.path.join(workdir, "checkpoints", "4", "state"))
   variables = {"params": raw["params"], **raw["model_state"]}
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   # The trained model sees band-limited maps (see stages/spherical_cnn.py), so it is applied to the
   # SHT round trip of x.
   apply = jax.jit(lambda variables, x: stage.model.apply(
