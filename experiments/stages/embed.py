@@ -28,10 +28,10 @@ from equivariant_embeddings import sphere
 from experiments.stages import apply
 from experiments.stages import augmentation
 from experiments.stages import datasets
+from experiments.stages import dependencies
 from experiments.stages import trained
 from experiments.stages.embed_model import TARGETS_FILE
 from experiments.stages.embed_model import EmbedModel
-from experiments.stages.embed_model import phi_workdir
 from experiments.workdir import inference
 from experiments.workdir import metrics as metrics_lib
 
@@ -67,9 +67,7 @@ class EmbedStage(EmbedModel):
 
   def prerequisites(self) -> list:
     """[(Φ's config, its workdir)] when config.phi_workdir is empty (Φ is trained there first)."""
-    if self.config.phi_workdir:
-      return []
-    return [(self.config.phi, phi_workdir(self.config, self.workdir))]
+    return dependencies.prerequisites(self)
 
   def _write_targets(self, train_source):
     """Computes the normalisation from the first training examples and writes targets.json."""

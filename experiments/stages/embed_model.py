@@ -61,6 +61,7 @@ class EmbedModel:
   """
 
   feature_names = (EMBEDDING,)
+  depends_on = dependencies.Dependency("phi_workdir", "phi", PHI_SUBDIR)
 
   def __init__(self, config, workdir: str | None = None):
     self.config = config

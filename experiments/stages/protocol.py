@@ -21,10 +21,12 @@ class InferenceStage(Protocol):
       maps for the spherical CNN or (64, 64, 1) views for the embedding network.
     feature_names: the names `features` accepts, e.g. ("block_0", ..., "block_4") or
       ("embedding",).
+    depends_on: the trained stage it reads (`dependencies.Dependency`), or None.
   """
   model: nn.Module
   input_shape: tuple
   feature_names: tuple
+  depends_on: Any
 
   def init_variables(self, rng: jax.Array) -> dict:
     """The model's initial variables ({"params": ..., other collections})."""

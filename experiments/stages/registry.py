@@ -6,9 +6,10 @@ from experiments.stages.regression import RegressionStage
 from experiments.stages.spherical_cnn import SphericalCNNStage
 from experiments.stages.synth import SynthStage
 
+# In dependency order (a stage after the one it reads): the order a chain trains them in.
 STAGES = {
-    "spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "regression": RegressionStage,
-    "synth": SynthStage,
+    "spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "synth": SynthStage,
+    "regression": RegressionStage,
 }
 
 

@@ -15,6 +15,7 @@ class RegressionModel:
   """The regressed rotation `rotation` (batch, 3, 3) of views `image` (batch, S, S, 1)."""
 
   feature_names = (ROTATION,)
+  depends_on = None  # no earlier stage
 
   def __init__(self, config, workdir: str | None = None):
     del workdir  # depends on no other stage

@@ -16,6 +16,8 @@ class SphericalCNNModel:
   spatial).
   """
 
+  depends_on = None  # no earlier stage
+
   def __init__(self, config, workdir=None):
     del workdir  # nothing derived from other stages
     self.config = config

@@ -16,9 +16,9 @@ import numpy as np
 
 from experiments.stages import apply
 from experiments.stages import datasets
+from experiments.stages import dependencies
 from experiments.stages import trained
 from experiments.stages.synth_model import SynthModel
-from experiments.stages.synth_model import embed_workdir
 from experiments.workdir import metrics as metrics_lib
 
 SHEET_VIEWS = 4  # rows of the evaluation image
@@ -36,9 +36,7 @@ class SynthStage(SynthModel):
 
   def prerequisites(self) -> list:
     """[(E's config, its workdir)] when config.embed_workdir is empty (E is trained there first)."""
-    if self.config.embed_workdir:
-      return []
-    return [(self.config.embed, embed_workdir(self.config, self.workdir))]
+    return dependencies.prerequisites(self)
 
   def open_datasets(self) -> dict:
     """The configured splits (E's views), and E itself."""

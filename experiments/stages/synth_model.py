@@ -28,6 +28,7 @@ class SynthModel:
   `use_embed`)."""
 
   feature_names = (IMAGE,)
+  depends_on = dependencies.Dependency("embed_workdir", "embed", EMBED_SUBDIR)
 
   def __init__(self, config, workdir: str | None = None):
     if config.source not in SOURCES:
