@@ -21,9 +21,9 @@ from ml_collections import config_flags
 
 from equivariant_embeddings import pose
 from experiments.stages import registry
+from experiments.stages.spherical_cnn import SphericalCNNStage
 from experiments.training import loop as train_lib
 from experiments.training import state as train_state
-from experiments.stages.spherical_cnn import SphericalCNNStage
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "An embed config (configs/embed*.py).")
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed calls of each function (median reported).")

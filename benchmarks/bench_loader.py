@@ -23,7 +23,7 @@ is built: a missing split is an error), and for the trainer's global batch (32, 
    sleeps `--step_s` per batch like a training step (it holds no CPU, so it shows the best overlap a
    loader can reach; a real step on this CPU competes with the loader for the cores).
 2. Exact resume: the iterator's state after k batches (k = two before the end of the first epoch),
-   put through JSON as experiments/workdir/checkpoints.py stores it, restored into a fresh iterator; the
+   put through JSON as experiments' checkpoints store it, restored into a fresh iterator; the
    next batches (crossing into epoch 1) must be byte-identical to an uninterrupted run's. Also
    whether a state saved with one worker count restores into another.
 3. Per-batch cost without any background thread (where the difference comes from), interleaved:

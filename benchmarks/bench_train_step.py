@@ -6,8 +6,8 @@ r"""Training steps per second of a config's stage on this machine's devices, wit
   python -m benchmarks.bench_train_step --config=configs/synth.py        # G (with a fresh E)
   python -m benchmarks.bench_train_step --config=configs/regression.py   # the baseline
 
-Times the jitted train step of experiments.training.loop (forward, backward, Adam update, and what the
-stage computes in the step: rotation augmentation, Φ's targets for E, E's embedding for G) on random
+Times the jitted train step of experiments/training/loop.py (forward, backward, Adam update, and what
+the stage computes in the step: rotation augmentation, Φ's targets for E, E's embedding for G) on random
 inputs of the config's shapes, after one compiling step, without data loading; the networks a stage
 depends on are freshly initialised. Prints compile time, steps/s and examples/s.
 """
@@ -21,9 +21,9 @@ from absl import flags
 from ml_collections import config_flags
 from scipy.spatial.transform import Rotation
 
-from experiments.training import parallel
 from experiments.stages import registry
 from experiments.training import loop as train_lib
+from experiments.training import parallel
 from experiments.training import state as train_state
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "A config file (configs/*.py).")

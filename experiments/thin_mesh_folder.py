@@ -4,7 +4,7 @@ r"""A ModelNet-layout folder with only every k-th training mesh, for learning cu
       --output_dir=/tmp/modelnet10_half
 
 The output folder holds symbolic links to every test mesh, every validation mesh and every
-keep_every-th other training mesh of each class (see `thin_mesh_folder.thin_mesh_folder`), so only the
+keep_every-th other training mesh of each class (training/thin_mesh_folder.py), so only the
 meshes trained on are thinned. Train on it with its own dataset directory, e.g.
 `--config.data.mesh_dir=/tmp/modelnet10_half --config.data.data_dir=/tmp/tfds_half`.
 """

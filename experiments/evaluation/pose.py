@@ -226,8 +226,8 @@ def evaluate(workdir: str, options=None, **overrides) -> dict:
         image_size=data.builder.image_size, bandwidth=data.builder.bandwidth,
         channels=data.builder.channels, views_per_mesh=1 + options.pairs_per_mesh,
         rotation_mode=mode, up_axis=up_axis, seed=options.seed)
-    rendered = pose_views.cached_examples(records, spec, os.path.join(output_dir, "pose_eval_views"),
-                                          options.num_workers)
+    cache = os.path.join(output_dir, "pose_eval_views")
+    rendered = pose_views.cached_examples(records, spec, cache, options.num_workers)
     views, mesh_ids, rotations = _mode_views(rendered, functions, options, mode, up_axis, templates,
                                              guess_rng)
     pairs = pose_views.make_pairs(mesh_ids, views.labels, options.pairs_per_mesh,

@@ -30,8 +30,8 @@ from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import dependencies
 from experiments.stages import trained
-from experiments.stages.embed_model import TARGETS_FILE
 from experiments.stages.embed_model import EmbedModel
+from experiments.stages.embed_model import TARGETS_FILE
 from experiments.workdir import inference
 from experiments.workdir import metrics as metrics_lib
 

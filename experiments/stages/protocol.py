@@ -1,8 +1,9 @@
 """The contract between a stage and the code that trains it or runs it (`typing.Protocol`s).
 
-Inference code (experiments.export, the evaluation binaries) needs only `InferenceStage`: a model, the
-shape of one input and named outputs. The trainer (`train_lib`) needs `TrainingStage`, which adds the
-data, the loss and any evaluation beyond the per-example averages. Neither side needs the other: a
+Inference code (experiments.export, the evaluation binaries) needs only `InferenceStage`: a model,
+the shape of one input and named outputs (the model side, `<stage>_model.py`). The trainer
+(training/loop.py) needs `TrainingStage`, which adds the data, the loss and any evaluation beyond the
+per-example averages (the training side, `<stage>.py`). Neither side needs the other: a
 trained model loads with no optimizer and no trainer.
 """
 

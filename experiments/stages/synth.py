@@ -1,5 +1,5 @@
-"""The synth stage, training side: decode spherical embeddings back into views (G: docs/conventions.md,
-'Models' and 'Training stages'; the model side: synth_model.py).
+"""The synth stage, training side: decode spherical embeddings back into views (G:
+docs/conventions.md, 'Models' and 'Training stages'; the model side: synth_model.py).
 
 G (`nn.SynthesisNet`) learns G(m) ≈ view with an L1 loss, where m is the frozen embedding network
 E's prediction E(view) (`config.source = "embedding"`, the paper's choice) or Φ's normalised target

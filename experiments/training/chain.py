@@ -11,11 +11,11 @@ Steps, in order (STEPS), each in its own sub-workdir:
   synthesize     novel-view strips, GIFs and errors              <workdir>/synthesis
 
 A step whose output is complete is skipped; a training step that was interrupted resumes from its
-latest checkpoint (experiments.training.loop), so running the same command again after a kill loses at
-most the steps since each stage's last checkpoint. Completeness is by the files a step writes last
-(a training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
+latest checkpoint (training/loop.py), so running the same command again after a kill loses at most
+the steps since each stage's last checkpoint. Completeness is by the files a step writes last (a
+training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
 first step, every training step's folder must be new or hold a run of its stage config (resumable
-fields aside, experiments.workdir.claim): to redo a step after changing its config, delete its folder (and
+fields aside, workdir/claim.py): to redo a step after changing its config, delete its folder (and
 those of the steps that read it). One chain at a time per workdir. The chain writes
 <workdir>/config.json, <workdir>/chain.json (the seconds each step took) and, at the end,
 <workdir>/summary.md.

@@ -10,7 +10,8 @@ TEMPLATES_FILE = "templates.npz"
 
 
 def save_templates(templates: dict, workdir: str) -> str:
-  """Writes `templates` (see `load_templates`) to workdir/templates.npz atomically; returns its path."""
+  """Writes `templates` (see `load_templates`) to workdir/templates.npz atomically; returns its
+  path."""
   path = os.path.join(workdir, TEMPLATES_FILE)
   np.savez(path + ".tmp.npz", **templates)
   os.replace(path + ".tmp.npz", path)

@@ -8,8 +8,8 @@ import re
 import jax
 import pytest
 
-from experiments.training import chain as pipeline_lib
 from experiments.stages import registry
+from experiments.training import chain as pipeline_lib
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "configs")

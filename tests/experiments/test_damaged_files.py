@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import data_pipelines
-from experiments.workdir import checkpoints
 from experiments import export
+from experiments.training import loop as train_lib
+from experiments.workdir import checkpoints
 from experiments.workdir import metrics
 from experiments.workdir import templates_file
-from experiments.training import loop as train_lib
 
 
 def damage(path, how):

@@ -10,17 +10,17 @@ import jax
 import numpy as np
 import pytest
 
-import data_pipelines
 from configs import embed_tiny
 from configs import regression_tiny
+import data_pipelines
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments.workdir import metrics
 from experiments.evaluation import pose as pose_evaluation
 from experiments.evaluation import templates
-from experiments.workdir import templates_file
 from experiments.training import loop as train_lib
+from experiments.workdir import metrics
+from experiments.workdir import templates_file
 from tests.experiments.training import test_loop as test_train_lib
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

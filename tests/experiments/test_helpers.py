@@ -5,9 +5,9 @@ import pytest
 
 from configs import spherical_cnn
 from experiments.training import batches
+from experiments.training import optimizers
 from experiments.workdir import config_io
 from experiments.workdir import metrics
-from experiments.training import optimizers
 
 
 def optimizer_config(**overrides):

@@ -12,10 +12,10 @@ from configs import regression_tiny
 from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments.workdir import metrics
 from experiments.stages import registry
-from experiments.training import state as train_state
 from experiments.training import loop as train_lib
+from experiments.training import state as train_state
+from experiments.workdir import metrics
 from tests.experiments.training import test_loop as test_train_lib
 
 

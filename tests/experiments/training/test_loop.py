@@ -8,8 +8,8 @@ import pytest
 
 import data_pipelines
 from experiments import export
-from experiments.workdir import metrics
 from experiments.training import loop as train_lib
+from experiments.workdir import metrics
 from tests.experiments.workdir import test_metrics as test_tensorboard
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from configs import embed_tiny
 from configs import pipeline_tiny
-from experiments.workdir import config_io
 from experiments.training import chain as pipeline_lib
 from experiments.training import loop as train_lib
 from experiments.workdir import claim as workdirs
+from experiments.workdir import config_io
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
