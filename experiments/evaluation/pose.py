@@ -146,9 +146,10 @@ class _Results:
 
 
 def _evaluate_tasks(views, rotations, pairs, options, up_axis, class_names, results):
-  """Runs every chosen method on every task of one mode; returns E's IB estimates and errors."""
-  everything = np.arange(len(rotations))
-  tasks = {pose_methods.ABSOLUTE: (everything, everything), **pairs}
+  """Runs every chosen method on every task of one mode (absolute pose first, with templates);
+  returns E's IB estimates and errors."""
+  every_view = (np.arange(len(rotations)),) * 2
+  tasks = {pose_methods.ABSOLUTE: every_view, **pairs} if views.templates is not None else pairs
   fold = up_axis if options.fold_symmetry else None
   e_on_ib = None
   for task, (index_a, index_b) in tasks.items():
