@@ -146,7 +146,7 @@ def align_with_margin(f, g, grid_bandwidth: int | None = None):
 
 
 def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = None,
-                  grid_bandwidth: int | None = None):
+                  grid_bandwidth: int | None = None, confidence: str = "peak"):
   """The rotation that takes the object in img_a to its pose in img_b, from its embeddings.
 
   Args:
@@ -159,6 +159,8 @@ def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = N
     top_k: None for the best rotation, or the number of distinct hypotheses (symmetric objects
       can have their best match 180° away from the truth).
     grid_bandwidth: the correlation's search grid (default 2b of the embeddings).
+    confidence: "peak" (a cosine in [−1, 1]) or "margin" (over the runner-up peak, in [0, 2];
+      single estimates only), see CONFIDENCES.
 
   Returns:
     (rotation, confidence): (3, 3) and () for two single views, (N, 3, 3) and (N,) otherwise;
@@ -169,9 +171,9 @@ def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = N
   if embeddings.ndim != 4 or embeddings.shape[0] != a.shape[0] + b.shape[0]:
     raise ValueError(f"embed must map (N, S, S, 1) views to (N, 2b, 2b, C) maps; got "
                      f"{embeddings.shape} for {a.shape[0] + b.shape[0]} views")
-  rotation, confidence = align(embeddings[:a.shape[0]], embeddings[a.shape[0]:], top_k,
-                               grid_bandwidth)
-  return (rotation, confidence) if batched else (rotation[0], confidence[0])
+  rotation, score = align(embeddings[:a.shape[0]], embeddings[a.shape[0]:], top_k, grid_bandwidth,
+                          confidence)
+  return (rotation, score) if batched else (rotation[0], score[0])
 
 
 def relative_pose_from_poses(predict_poses, img_a, img_b, *, image_size: int):

@@ -67,7 +67,7 @@ def load_feature_extractor(workdir: str, layer: str, step: int | None = None):
 
 
 def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None = None,
-                       grid_bandwidth: int | None = None):
+                       grid_bandwidth: int | None = None, confidence: str = "peak"):
   """`relative_pose(img_a, img_b)` with the embedding network trained in `workdir` (an embed stage),
   or with the pose-regression baseline (a regression stage: R̂_b R̂_aᵀ, confidence NaN).
 
@@ -76,11 +76,13 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     step: the checkpoint step (default: the latest).
     top_k: None for the single best rotation, or the number of distinct hypotheses to return.
     grid_bandwidth: the correlation's search grid (`pose.relative_pose`; default 2b).
+    confidence: "peak" or "margin" (`equivariant_embeddings.pose`, CONFIDENCES).
 
   Returns:
     relative_pose(img_a, img_b) -> (rotation, confidence): images (S, S), (S, S, 1) or batches
     (N, S, S[, 1]), float in [0, 1] (uint8 0–255 accepted); rotation (..., 3, 3) takes the object in
-    img_a to its pose in img_b, confidence (...) in [−1, 1]; with top_k, (..., k, 3, 3) and (..., k).
+    img_a to its pose in img_b, confidence (...) in [−1, 1] ("margin": [0, 2]); with top_k,
+    (..., k, 3, 3) and (..., k).
     It can be jitted and vmapped inside the caller's code. See `equivariant_embeddings.pose`.
     Its attribute `image_size` is S, the size of the model's views.
   """
@@ -94,8 +96,12 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
                                                                   image_size=image_size))
   else:
     embed = lambda images: stage.features(variables, images, "embedding")
-    estimate = jax.jit(lambda a, b: pose.relative_pose(embed, a, b, image_size=image_size,
-                                                       top_k=top_k, grid_bandwidth=grid_bandwidth))
+    if confidence not in pose.CONFIDENCES or (confidence == "margin" and top_k is not None):
+      raise ValueError(f"confidence must be one of {pose.CONFIDENCES} ('margin' with top_k=None); "
+                       f"got {confidence!r} with top_k={top_k}")
+    estimate = jax.jit(lambda a, b: pose.relative_pose(
+        embed, a, b, image_size=image_size, top_k=top_k, grid_bandwidth=grid_bandwidth,
+        confidence=confidence))
 
   def relative_pose(img_a, img_b):
     # Values (NaN, pixel range) can only be checked here, before jit; shapes are checked in both.

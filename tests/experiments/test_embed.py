@@ -118,6 +118,13 @@ def test_exported_relative_pose(trained_embed):
                                  255))[0], atol=1e-4)
   top, scores = export.load_relative_pose(workdir, top_k=2)(views, views[::-1])
   assert top.shape == (3, 2, 3, 3) and scores.shape == (3, 2)
+  # The margin confidence: the same estimate (top_rotations' best), a score in [0, 2].
+  by_margin, margins = export.load_relative_pose(workdir, confidence="margin")(views, views[::-1])
+  _, _, want_margin = pose.align_with_margin(embeddings, embeddings[::-1])
+  np.testing.assert_allclose(margins, want_margin, atol=1e-4)
+  assert np.all((margins >= 0) & (margins <= 2 + 1e-5)) and by_margin.shape == (3, 3, 3)
+  with pytest.raises(ValueError, match="confidence must be one of"):
+    export.load_relative_pose(workdir, top_k=2, confidence="margin")
   with pytest.raises(ValueError, match="img_a must be one grayscale view"):
     relative_pose(np.zeros((2, 16, 16, 1), np.float32), views[:2])
   with pytest.raises(ValueError, match="img_b contain NaN"):

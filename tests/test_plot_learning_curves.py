@@ -1,0 +1,32 @@
+"""benchmarks/plot_learning_curves: a PNG and a table from two workdirs' metrics."""
+
+import json
+import os
+import subprocess
+import sys
+
+from configs import embed_tiny
+from experiments.workdir import config_io
+
+
+def _workdir(path, medians):
+  os.makedirs(path)
+  config_io.save_config(embed_tiny.get_config(), path)
+  with open(os.path.join(path, "metrics.jsonl"), "w") as f:
+    f.write(json.dumps({"step": 1, "split": "train", "loss": 1.0}) + "\n")
+    for step, median in enumerate(medians, 1):
+      f.write(json.dumps({"step": 2 * step, "split": "eval", "pose_median": median,
+                          "pose_acc@15": 0.5, "relative_error": 0.7}) + "\n")
+  return path
+
+
+def test_two_runs_give_a_png_and_a_table(tmp_path):
+  a = _workdir(str(tmp_path / "a"), [100.0, 80.0])
+  b = _workdir(str(tmp_path / "b"), [90.0])
+  out = str(tmp_path / "curves.png")
+  result = subprocess.run(
+      [sys.executable, "-m", "benchmarks.plot_learning_curves", f"--out={out}", f"--run=A={a}",
+       f"--run=B={b}"], capture_output=True, text=True, check=True)
+  assert os.path.getsize(out) > 1000
+  assert "| 2 | 100.0° / 50% / 0.70 | 90.0° / 50% / 0.70 |" in result.stdout
+  assert "| 4 | 80.0° / 50% / 0.70 |  |" in result.stdout
