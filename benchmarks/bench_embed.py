@@ -20,10 +20,10 @@ from absl import flags
 from ml_collections import config_flags
 
 from equivariant_embeddings import pose
-from experiments import stages
-from experiments import train_lib
-from experiments import train_state
+from experiments.stages import registry
 from experiments.stages.spherical_cnn import SphericalCNNStage
+from experiments.training import loop as train_lib
+from experiments.training import state as train_state
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "An embed config (configs/embed*.py).")
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed calls of each function (median reported).")
@@ -45,7 +45,7 @@ def median_time(fn, *args) -> float:
 def main(argv):
   del argv
   config = _CONFIG.value
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   phi = SphericalCNNStage(config.phi)
   channels = stage.model_shape[-1]
   stage.use_phi(phi, jax.jit(phi.init_variables)(jax.random.PRNGKey(0)),

@@ -11,7 +11,7 @@ is built: a missing split is an error), and for the trainer's global batch (32, 
 1. Throughput, repeated `--repeats` times with the contenders interleaved (a different one first in
    each round), after reading the split's files once so that every run reads from the page cache:
    - "BatchIterator + Prefetcher": data_pipelines.BatchIterator under
-     experiments.prefetch.Prefetcher (depth 2), as experiments/train_lib.py uses them;
+     experiments.training.prefetch.Prefetcher (depth 2), as experiments/training/loop.py uses them;
    - grain MapDataset pipelines over the same source with the same contract (a seeded shuffle per
      epoch, batches of 32 that drop each epoch's remainder, repeated forever):
      source -> shuffle(seed) -> [p::P][:shard] -> batch(32, drop_remainder) -> repeat(), iterated
@@ -23,7 +23,7 @@ is built: a missing split is an error), and for the trainer's global batch (32, 
    sleeps `--step_s` per batch like a training step (it holds no CPU, so it shows the best overlap a
    loader can reach; a real step on this CPU competes with the loader for the cores).
 2. Exact resume: the iterator's state after k batches (k = two before the end of the first epoch),
-   put through JSON as experiments/checkpoints.py stores it, restored into a fresh iterator; the
+   put through JSON as experiments' checkpoints store it, restored into a fresh iterator; the
    next batches (crossing into epoch 1) must be byte-identical to an uninterrupted run's. Also
    whether a state saved with one worker count restores into another.
 3. Per-batch cost without any background thread (where the difference comes from), interleaved:
@@ -47,7 +47,7 @@ import grain
 import numpy as np
 
 import data_pipelines as dp
-from experiments import prefetch
+from experiments.training import prefetch
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("datasets", ["synthetic", "modelnet"], "which built training splits to read")

@@ -6,8 +6,8 @@ r"""Training steps per second of a config's stage on this machine's devices, wit
   python -m benchmarks.bench_train_step --config=configs/synth.py        # G (with a fresh E)
   python -m benchmarks.bench_train_step --config=configs/regression.py   # the baseline
 
-Times the jitted train step of experiments.train_lib (forward, backward, Adam update, and what the
-stage computes in the step: rotation augmentation, Φ's targets for E, E's embedding for G) on random
+Times the jitted train step of experiments/training/loop.py (forward, backward, Adam update, and what
+the stage computes in the step: rotation augmentation, Φ's targets for E, E's embedding for G) on random
 inputs of the config's shapes, after one compiling step, without data loading; the networks a stage
 depends on are freshly initialised. Prints compile time, steps/s and examples/s.
 """
@@ -21,10 +21,10 @@ from absl import flags
 from ml_collections import config_flags
 from scipy.spatial.transform import Rotation
 
-from experiments import parallel
-from experiments import stages
-from experiments import train_lib
-from experiments import train_state
+from experiments.stages import registry
+from experiments.training import loop as train_lib
+from experiments.training import parallel
+from experiments.training import state as train_state
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "A config file (configs/*.py).")
 _STEPS = flags.DEFINE_integer("steps", 10, "Timed steps (after the compiling one).")
@@ -34,11 +34,11 @@ flags.mark_flags_as_required(["config"])
 def fresh_dependencies(stage, config) -> None:
   """Gives an embed stage a random Φ and a synth stage a random E (and its Φ)."""
   if config.stage == "synth":
-    embed = stages.make_stage(config.embed)
+    embed = registry.make_stage(config.embed)
     fresh_dependencies(embed, config.embed)
     stage.use_embed(embed, jax.jit(embed.init_variables)(jax.random.PRNGKey(1)))
   elif config.stage == "embed":
-    phi = stages.make_stage(config.phi)
+    phi = registry.make_stage(config.phi)
     channels = stage.model_shape[-1]
     stage.use_phi(phi, jax.jit(phi.init_variables)(jax.random.PRNGKey(2)),
                   normalisation=(np.zeros(channels), np.ones(channels)))
@@ -61,7 +61,7 @@ def random_batch(stage, config, rng) -> dict:
 def main(argv):
   del argv
   config = _CONFIG.value
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   fresh_dependencies(stage, config)
   mesh = parallel.batch_mesh()
   tx, schedule = train_state.make_optimizer(config)

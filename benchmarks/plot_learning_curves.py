@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 from absl import app
 from absl import flags
 
-from experiments import config_io
+from experiments.workdir import config_io
 
 _RUNS = flags.DEFINE_multi_string("run", [], "label=workdir of an embed run; repeat per run.")
 _OUT = flags.DEFINE_string("out", "learning_curves.png", "PNG file to write.")

@@ -13,7 +13,7 @@ laptop-size stages of configs/embed.py, synth.py and regression.py. "shapenet": 
 airplane, car and chair (y up) at the same sizes. E is the lifted E (configs/embed.py) on 3DOF
 views and the encoder-decoder E on 2DOF ones, each the better there (BENCHMARKS.md). Every stage
 reads `data`; stage fields can be overridden, e.g. --config.embed.num_train_steps=5000. See
-experiments/pipeline_lib.py.
+experiments/training/chain.py.
 """
 
 import ml_collections
@@ -57,7 +57,7 @@ def _synthetic_sizes(config) -> None:
 
 def link_stages(config) -> None:
   """Every stage reads config.data (one object: --config.data.<field>=... sets every stage's); E's
-  Φ and G's E are the chain's own, set when the chain runs (experiments.pipeline_lib)."""
+  Φ and G's E are the chain's own, set when the chain runs (experiments.training.chain)."""
   config.synth.embed = ml_collections.ConfigDict()  # the chain's E, set when the chain runs
   config.embed.phi = ml_collections.ConfigDict()  # the chain's Φ, set when the chain runs
   for stage in (config.spherical_cnn, config.embed, config.synth, config.regression):

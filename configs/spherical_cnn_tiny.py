@@ -7,6 +7,7 @@ Everything else as configs/spherical_cnn_synthetic.py.
 import ml_collections
 
 from configs import spherical_cnn_synthetic
+from configs import tiny
 
 
 def get_config() -> ml_collections.ConfigDict:
@@ -29,11 +30,5 @@ def get_config() -> ml_collections.ConfigDict:
   config.optimizer.schedule = "constant"  # no warm-up or decay in 4 steps
   config.optimizer.grad_clip_norm = 0.0  # no clipping
 
-  config.batch_size = 8  # global batch: one example per device on 8 devices
-  config.eval_batch_size = 8  # global evaluation batch (the 4 test shapes, padded)
-  config.num_train_steps = 4  # optimizer steps in total
-  config.log_every_steps = 1  # a metrics record every step
-  config.checkpoint_every_steps = 2  # checkpoints at steps 2 and 4
-  config.keep_checkpoints = 2  # both kept
-  config.eval_every_steps = 0  # evaluate only at the end
+  tiny.four_steps(config)  # 4 steps on batches of 8, checkpoints at 2 and 4
   return config

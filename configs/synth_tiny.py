@@ -6,6 +6,7 @@ import ml_collections
 
 from configs import embed_tiny
 from configs import synth
+from configs import tiny
 
 
 def get_config() -> ml_collections.ConfigDict:
@@ -16,11 +17,5 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.max_width = 8  # channel cap
   config.model.code_size = 16  # the code between sphere and image
   config.optimizer = config.embed.optimizer  # constant rate
-  config.batch_size = 8  # global batch
-  config.eval_batch_size = 8  # global evaluation batch
-  config.num_train_steps = 4  # optimizer steps in total
-  config.log_every_steps = 1  # a metrics record every step
-  config.checkpoint_every_steps = 2  # checkpoints at steps 2 and 4
-  config.keep_checkpoints = 2  # both kept
-  config.eval_every_steps = 0  # evaluate only at the end
+  tiny.four_steps(config)  # 4 steps on batches of 8, checkpoints at 2 and 4
   return config

@@ -4,14 +4,14 @@ r"""Builds the category templates of an embed workdir, for absolute pose from on
 
 Ray casts every training mesh of the workdir's dataset in its canonical (category-aligned) pose,
 averages Φ's normalised features per category and writes <workdir>/templates.npz (see
-experiments.templates). Then `experiments.export.load_absolute_pose(workdir)` and
+experiments.evaluation.templates). Then `experiments.export.load_absolute_pose(workdir)` and
 `experiments.evaluate_pose` use them.
 """
 
 from absl import app
 from absl import flags
 
-from experiments import templates
+from experiments.evaluation import templates
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "An embed workdir.")
 _MAX_MESHES = flags.DEFINE_integer("max_meshes_per_category", None, "Use only the first this many "

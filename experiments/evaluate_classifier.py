@@ -18,7 +18,7 @@ ModelNet layout <class>/{train,test}/<name>.off) and is skipped without them.
 from absl import app
 from absl import flags
 
-from experiments import classifier_evaluation
+from experiments.evaluation import classifier
 
 _WORKDIR = flags.DEFINE_list("workdir", None, "A training workdir (from experiments.train), or "
                             "several, comma-separated, for their ensemble.")
@@ -36,7 +36,7 @@ flags.mark_flags_as_required(["workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  classifier_evaluation.evaluate(_WORKDIR.value, _SPLIT.value, _STEP.value, _BATCH_SIZE.value,
+  classifier.evaluate(_WORKDIR.value, _SPLIT.value, _STEP.value, _BATCH_SIZE.value,
                                  _DAMAGE_THRESHOLD.value, _OUTPUT_DIR.value)
 
 

@@ -6,25 +6,23 @@
   relative_pose = load_relative_pose("/tmp/embed")
   rotation, confidence = relative_pose(img_a, img_b)  # (S, S) or (N, S, S[, 1]) images
 
-Loading needs no optimizer and no trainer: only the stage's model (`stages.protocol.InferenceStage`)
-and the checkpoint's variables (`checkpoints.restore_variables`).
+Loading needs no optimizer, no trainer and no dataset: only the stage's model side
+(`stages.protocol.InferenceStage`) and the checkpoint's variables, read by `stages.trained`.
 """
 
 import jax
 import numpy as np
 
 from equivariant_embeddings import pose
-from experiments import checkpoints
-from experiments import config_io
-from experiments import stages
-from experiments import templates
+from experiments.stages import trained
+from experiments.workdir import templates_file
 
 
 def load_variables(workdir: str, step: int | None = None):
-  """(stage, model variables) of the checkpoint at `step` (default: the latest) in `workdir`."""
-  stage = stages.make_stage(config_io.load_config(workdir), workdir)
-  variables, _ = checkpoints.restore_variables(workdir, step)
-  return stage, variables
+  """(model, variables) of the checkpoint at `step` (default: the latest) in `workdir`
+  (`stages.trained.load_trained`, for callers that need no step)."""
+  model, variables, _ = trained.load_trained(workdir, step)
+  return model, variables
 
 
 def feature_function(stage, variables, layer: str):
@@ -88,15 +86,15 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     It can be jitted and vmapped inside the caller's code. See `equivariant_embeddings.pose`.
     Its attribute `image_size` is S, the size of the model's views.
   """
-  stage, variables = load_variables(workdir, step)
+  stage, variables, _ = trained.load_trained(workdir, step, kind=("embed", "regression"))
   image_size = stage.input_shape[0]
-  if stage.feature_names == ("rotation",):  # the regression baseline: R̂_b R̂_aᵀ
+  if stage.config.stage == "regression":  # R̂_b R̂_aᵀ
     if top_k is not None:
       raise ValueError("top_k needs an embedding network; a regression workdir gives one pose")
     poses = lambda images: stage.features(variables, images, "rotation")
     estimate = jax.jit(lambda a, b: pose.relative_pose_from_poses(poses, a, b,
                                                                   image_size=image_size))
-  elif stage.feature_names == ("embedding",):
+  else:
     embed = lambda images: stage.features(variables, images, "embedding")
     if confidence not in pose.CONFIDENCES or (confidence == "margin" and top_k is not None):
       raise ValueError(f"confidence must be one of {pose.CONFIDENCES} ('margin' with top_k=None); "
@@ -104,9 +102,6 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
     estimate = jax.jit(lambda a, b: pose.relative_pose(
         embed, a, b, image_size=image_size, top_k=top_k, grid_bandwidth=grid_bandwidth,
         confidence=confidence))
-  else:
-    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network "
-                     "or a pose regressor")
 
   def relative_pose(img_a, img_b):
     # Values (NaN, pixel range) can only be checked here, before jit; shapes are checked in both.
@@ -120,11 +115,10 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
   return relative_pose
 
 
-def _embedding_network(workdir: str, step: int | None):
-  """(embed stage, embed(views) -> embeddings) of the checkpoint at `step` in an embed workdir."""
-  stage, variables = load_variables(workdir, step)
-  if stage.feature_names != ("embedding",):
-    raise ValueError(f"{workdir} holds a {stage.config.stage!r} model, not an embedding network")
+def _embedding_network(workdir: str, step: int | None, with_phi: bool = False):
+  """(embed model, embed(views) -> embeddings) of the checkpoint at `step` in an embed workdir;
+  with_phi: Φ loaded too, for the model's `targets`."""
+  stage, variables, _ = trained.load_trained(workdir, step, kind="embed", with_inputs=with_phi)
   return stage, lambda images: stage.features(variables, images, "embedding")
 
 
@@ -138,8 +132,7 @@ def load_image_to_mesh(workdir: str, step: int | None = None, top_k: int | None 
     pose of the mesh in its map: R·E(view) ≈ Φ_k(map), normalised as E's targets (the paper's
     Table 4). With top_k, (..., k, 3, 3) and (..., k).
   """
-  stage, embed = _embedding_network(workdir, step)
-  stage.load_phi()
+  stage, embed = _embedding_network(workdir, step, with_phi=True)
   sphere_shape = (2 * stage.config.data.builder.bandwidth,) * 2 + (
       len(stage.config.data.builder.channels),)
   correlate = jax.jit(lambda views, maps: pose.align(embed(views), stage.targets(maps), top_k))
@@ -174,7 +167,7 @@ def load_absolute_pose(workdir: str, step: int | None = None, top_k: int | None 
     object's pose in the view (R with R·template ≈ E(view)); with top_k, k hypotheses.
   """
   stage, embed = _embedding_network(workdir, step)
-  data = templates.load_templates(workdir)
+  data = templates_file.load_templates(workdir)
   names = [str(name) for name in data["class_names"]]
   correlate = jax.jit(lambda views, template: pose.align(template, embed(views), top_k))
 

@@ -6,7 +6,7 @@ r"""The paper's whole chain in one workdir: dataset → Φ → E → G → basel
 A separate binary rather than a config of experiments.train: the chain also builds templates,
 evaluates and synthesises, which are not training stages. Restarting the same command continues
 where it stopped (complete steps are skipped, an interrupted training resumes from its checkpoint).
-See experiments.pipeline_lib for the layout of the workdir.
+See experiments.training.chain for the layout of the workdir.
 """
 
 import sys
@@ -16,8 +16,8 @@ from absl import flags
 from absl import logging
 from ml_collections import config_flags
 
-from experiments import pipeline_lib
-from experiments import train_lib
+from experiments.training import chain
+from experiments.training import loop
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Path to a pipeline config (configs/pipeline.py[:modelnet|:shapenet]); "
@@ -29,10 +29,10 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  train_lib.quiet_library_logs()
+  loop.quiet_library_logs()
   try:
-    pipeline_lib.run_pipeline(_CONFIG.value, _WORKDIR.value)
-  except train_lib.NonFiniteLossError as error:
+    chain.run_pipeline(_CONFIG.value, _WORKDIR.value)
+  except loop.NonFiniteLossError as error:
     logging.error("%s", error)
     sys.exit(1)
 

@@ -7,14 +7,14 @@ For --num_meshes rendered test meshes (in a random pose) and for each image file
 made grayscale and resized to the training views' size), the embedding is rotated along three paths
 (a full turn about the vertical axis, a tilt, a random rotation and back) and decoded. Writes, per
 object and path, <name>_<path>.png (decoded views; for meshes the true renders in a row beneath) and
-<name>_<path>.gif, and synthesis.json with the errors of experiments.synthesis.synthesis_errors on
+<name>_<path>.gif, and synthesis.json with the errors (evaluation/synthesis.py, synthesis_errors) on
 --error_meshes held-out meshes. Output goes to --output_dir (default <workdir>/synthesis).
 """
 
 from absl import app
 from absl import flags
 
-from experiments import synthesis
+from experiments.evaluation import synthesis
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A synth workdir (experiments.train with "
                                "configs/synth*.py).")

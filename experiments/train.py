@@ -5,7 +5,7 @@ r"""Trains a stage of the project from a config (docs/conventions.md, 'Training 
       --config.num_train_steps=500
 
 Restarting the same command resumes from the latest checkpoint in the workdir. See
-`experiments.train_lib.train_and_evaluate` for what is written there.
+`experiments.training.loop.train_and_evaluate` for what is written there.
 """
 
 import sys
@@ -15,7 +15,7 @@ from absl import flags
 from absl import logging
 from ml_collections import config_flags
 
-from experiments import train_lib
+from experiments.training import loop
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Path to a config file (configs/*.py); override fields with --config.<field>=...",
@@ -27,11 +27,11 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  train_lib.quiet_library_logs()
+  loop.quiet_library_logs()
   logging.info("config:\n%s", _CONFIG.value)
   try:
-    train_lib.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
-  except train_lib.NonFiniteLossError as error:
+    loop.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  except loop.NonFiniteLossError as error:
     logging.error("%s", error)
     sys.exit(1)
 

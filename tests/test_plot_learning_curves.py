@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from configs import embed_tiny
-from experiments import config_io
+from experiments.workdir import config_io
 
 
 def _workdir(path, medians):

@@ -128,10 +128,40 @@ class ImageEncoder(nn.Module):
     return h.reshape(h.shape[0], self.code_size)
 
 
-def _spherical_conv3x3(features: int, name: str):
+def spherical_conv3x3(features: int, name: str):
   """A 3×3 planar convolution over maps padded with their spherical neighbours."""
   conv = nn.Conv(features, (3, 3), padding="VALID", use_bias=False, name=name)
   return lambda x: conv(spherical_pad(x, 1))
+
+
+def upsample_nearest(x):
+  """x (batch, H, W, C) → (batch, 2H, 2W, C), each pixel repeated 2 × 2."""
+  return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+
+
+def resampling_block(x, train: bool, features: int, activation: str, resample, conv, shortcut):
+  """The body of E's and G's blocks that change the grid or image size, inside their `__call__`:
+  resample → BN → act → conv → BN, plus shortcut(x) through a 1×1 projection and BN, → act.
+
+  Args:
+    x: (batch, H, W, C_in).
+    train: batch statistics (True) or running averages (False) in the batch norms.
+    features: output channels.
+    activation: a name in activations.ACTIVATIONS.
+    resample: x → (batch, H', W', features), the resizing convolution (named by the caller).
+    conv: (batch, H', W', features) → the same shape, the second convolution.
+    shortcut: x → (batch, H', W', C_in), resized without parameters.
+
+  Returns:
+    (batch, H', W', features); the parameters are those of `resample` and `conv`, and norm_0,
+    norm_1, projection and norm_projection.
+  """
+  act = activations.activation(activation)
+  norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
+  h = act(norm("norm_0")(resample(x)))
+  h = norm("norm_1")(conv(h))
+  projection = nn.Dense(features, use_bias=False, name="projection")(shortcut(x))
+  return act(h + norm("norm_projection")(projection))
 
 
 class SphericalUpBlock(nn.Module):
@@ -153,18 +183,13 @@ class SphericalUpBlock(nn.Module):
   @nn.compact
   def __call__(self, x, train: bool):
     """x (batch, 2b, 2b, C_in) → (batch, 4b, 4b, features)."""
-    act = activations.activation(self.activation)
-    norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
     size = x.shape[-2]
+    up_conv = nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="VALID", use_bias=False,
+                               name="up_conv")
     # (2b + 2) inputs → 2(2b + 2) + 2 outputs; the centre 4b are those of the unpadded grid.
-    h = nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="VALID", use_bias=False,
-                         name="up_conv")(spherical_pad(x, 1))
-    h = h[:, 3:3 + 2 * size, 3:3 + 2 * size]
-    h = act(norm("norm_0")(h))
-    h = norm("norm_1")(_spherical_conv3x3(self.features, "conv_1")(h))
-    shortcut = jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
-    shortcut = nn.Dense(self.features, use_bias=False, name="projection")(shortcut)
-    return act(h + norm("norm_projection")(shortcut))
+    resample = lambda x: up_conv(spherical_pad(x, 1))[:, 3:3 + 2 * size, 3:3 + 2 * size]
+    return resampling_block(x, train, self.features, self.activation, resample,
+                            spherical_conv3x3(self.features, "conv_1"), upsample_nearest)
 
 
 class SphericalResidualBlock(nn.Module):
@@ -180,8 +205,8 @@ class SphericalResidualBlock(nn.Module):
     """x (batch, 2b, 2b, C) → (batch, 2b, 2b, C)."""
     act = activations.activation(self.activation)
     norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
-    h = act(norm("norm_0")(_spherical_conv3x3(x.shape[-1], "conv_0")(x)))
-    h = norm("norm_1")(_spherical_conv3x3(x.shape[-1], "conv_1")(h))
+    h = act(norm("norm_0")(spherical_conv3x3(x.shape[-1], "conv_0")(x)))
+    h = norm("norm_1")(spherical_conv3x3(x.shape[-1], "conv_1")(h))
     return act(h + x)
 
 

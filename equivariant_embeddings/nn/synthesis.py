@@ -12,7 +12,16 @@ import jax.numpy as jnp
 
 from equivariant_embeddings.nn import activations
 from equivariant_embeddings.nn.embedding import SphericalResidualBlock
+from equivariant_embeddings.nn.embedding import resampling_block
+from equivariant_embeddings.nn.embedding import spherical_conv3x3
+from equivariant_embeddings.nn.embedding import upsample_nearest
 from equivariant_embeddings.nn.spherical_padding import spherical_pad
+
+
+def _average_2x2(x):
+  """x (batch, 2b, 2b, C) → (batch, b, b, C), the mean of each 2 × 2 block."""
+  batch, size, _, channels = x.shape
+  return x.reshape(batch, size // 2, 2, size // 2, 2, channels).mean(axis=(2, 4))
 
 
 class SphericalDownBlock(nn.Module):
@@ -32,18 +41,11 @@ class SphericalDownBlock(nn.Module):
   @nn.compact
   def __call__(self, x, train: bool):
     """x (batch, 2b, 2b, C_in) → (batch, b, b, features)."""
-    act = activations.activation(self.activation)
-    norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
-    h = nn.Conv(self.features, (4, 4), (2, 2), padding="VALID", use_bias=False,
-                name="down_conv")(spherical_pad(x, 1))
-    h = act(norm("norm_0")(h))
-    h = nn.Conv(self.features, (3, 3), padding="VALID", use_bias=False,
-                name="conv_1")(spherical_pad(h, 1))
-    h = norm("norm_1")(h)
-    batch, size, _, channels = x.shape
-    shortcut = x.reshape(batch, size // 2, 2, size // 2, 2, channels).mean(axis=(2, 4))
-    shortcut = nn.Dense(self.features, use_bias=False, name="projection")(shortcut)
-    return act(h + norm("norm_projection")(shortcut))
+    down_conv = nn.Conv(self.features, (4, 4), (2, 2), padding="VALID", use_bias=False,
+                        name="down_conv")
+    return resampling_block(x, train, self.features, self.activation,
+                            lambda x: down_conv(spherical_pad(x, 1)),
+                            spherical_conv3x3(self.features, "conv_1"), _average_2x2)
 
 
 class ImageUpBlock(nn.Module):
@@ -60,15 +62,11 @@ class ImageUpBlock(nn.Module):
   @nn.compact
   def __call__(self, x, train: bool):
     """x (batch, H, W, C_in) → (batch, 2H, 2W, features)."""
-    act = activations.activation(self.activation)
-    norm = lambda name: nn.BatchNorm(use_running_average=not train, name=name)
-    h = nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="SAME", use_bias=False,
-                         name="up_conv")(x)
-    h = act(norm("norm_0")(h))
-    h = norm("norm_1")(nn.Conv(self.features, (3, 3), use_bias=False, name="conv_1")(h))
-    shortcut = jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
-    shortcut = nn.Dense(self.features, use_bias=False, name="projection")(shortcut)
-    return act(h + norm("norm_projection")(shortcut))
+    return resampling_block(
+        x, train, self.features, self.activation,
+        nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="SAME", use_bias=False,
+                         name="up_conv"),
+        nn.Conv(self.features, (3, 3), use_bias=False, name="conv_1"), upsample_nearest)
 
 
 class SynthesisNet(nn.Module):

@@ -1,38 +1,20 @@
-"""Training stages: what the generic trainer (`train_lib`) trains, chosen by `config.stage`.
+"""Training stages: what the generic trainer (training/loop.py) trains, chosen by `config.stage`.
 
-Each stage follows `protocol.TrainingStage` (model, input shape, named features; data, per-example
-losses, extra evaluation metrics). The trainer owns the optimizer, sharding, checkpoints, metrics
-and evaluation; inference code (experiments.export) needs only `protocol.InferenceStage`.
+Each stage is split in two. The model side (`<stage>_model.py`, `protocol.InferenceStage`: model,
+input shape, named features) is all that inference needs, and `trained.load_trained` is the one
+way to load it from a workdir. The training side (`<stage>.py`, `protocol.TrainingStage`: data,
+per-example losses, extra evaluation metrics and images) subclasses it; `registry.make_stage`
+builds it. The trainer owns the optimizer, sharding, checkpoints, metrics and evaluation.
+
+  spherical_cnn_model.py, spherical_cnn.py   Φ, the spherical CNN classifier
+  embed_model.py, embed.py                   E, views → Φ's feature maps
+  synth_model.py, synth.py                   G, E's embeddings → views
+  regression_model.py, regression.py         the pose-regression baseline
+  trained.py       load_trained(workdir, step, kind): a trained model, its variables and step
+  registry.py      STAGES and make_stage: the training side by config.stage
+  protocol.py      the two protocols above
+  dependencies.py  where a stage finds the trained stage it depends on
+  datasets.py      opening a stage's configured dataset splits
+  augmentation.py  training pairs moved by random view symmetries
+  apply.py         a Flax model applied in training or evaluation mode
 """
-
-import os
-
-from experiments.stages.embed import EmbedStage
-from experiments.stages.protocol import InferenceStage, TrainingStage
-from experiments.stages.regression import RegressionStage
-from experiments.stages.spherical_cnn import SphericalCNNStage
-from experiments.stages.synth import SynthStage
-
-STAGES = {
-    "spherical_cnn": SphericalCNNStage, "embed": EmbedStage, "regression": RegressionStage,
-    "synth": SynthStage,
-}
-
-
-def make_stage(config, workdir: str | None = None):
-  """The stage named by `config.stage`, built from `config`.
-
-  Args:
-    config: a stage config (configs/*.py, or a workdir's config.json).
-    workdir: the stage's training workdir; stages that depend on an earlier one (embed on the
-      spherical CNN) keep there what they derive from it (and, when the config names none, the
-      earlier stage's own workdir). Not needed by stages without dependencies.
-  """
-  if "stage" not in config:  # a chain's config (experiments.pipeline) names no stage
-    where = f"{workdir} holds" if workdir else "this is"
-    example = os.path.join(workdir or "<chain>", "embed")
-    raise ValueError(f"{where} the config of a chain (experiments.pipeline), not of one stage: pass "
-                     f"one of its stage folders, e.g. {example}")
-  if config.stage not in STAGES:
-    raise ValueError(f"config.stage must be one of {sorted(STAGES)}, got {config.stage!r}")
-  return STAGES[config.stage](config, workdir)

@@ -1,5 +1,5 @@
-"""The embed stage: regress the frozen spherical CNN Φ's feature maps from single views
-(docs/conventions.md, 'Training stages').
+"""The embed stage, training side: regress the frozen spherical CNN Φ's feature maps from single
+views (docs/conventions.md, 'Training stages'; the model side: embed_model.py).
 
 Each example holds a rendered view and the spherical map of the same rotated mesh. The target is
 Φ_k(map): the feature maps of block k (`config.target_layer`) of a trained spherical CNN, computed as
@@ -14,7 +14,6 @@ checkpoints.
 per-channel mean and standard deviation that normalise the targets (from training examples).
 """
 
-import functools
 import json
 import os
 
@@ -26,30 +25,19 @@ from absl import logging
 from equivariant_embeddings import losses
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
-from equivariant_embeddings import nn as nets
-from experiments import checkpoints
-from experiments import config_io
-from experiments import inference
-from experiments import metrics as metrics_lib
+from experiments.stages import apply
 from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import dependencies
-from experiments.stages import models
-from experiments.stages.spherical_cnn import SphericalCNNStage
+from experiments.stages import trained
+from experiments.stages.embed_model import EmbedModel
+from experiments.stages.embed_model import TARGETS_FILE
+from experiments.workdir import inference
+from experiments.workdir import metrics as metrics_lib
 
-TARGETS_FILE = "targets.json"
-PHI_SUBDIR = "spherical_cnn"
-EMBEDDING = "embedding"
-# config.model.architecture → E's Flax module; workdirs older than the field hold "encoder_decoder".
-ARCHITECTURES = {"lifted": nets.LiftedEmbeddingNet, "encoder_decoder": nets.EmbeddingNet}
 SHEET_PAIRS = 4  # rows of the evaluation image
 # The colours of its rows' frames by E's pose error on the pair: under 15°, under 30°, above.
 _GOOD, _FAIR, _WRONG = (0.2, 0.7, 0.2), (0.95, 0.65, 0.1), (0.85, 0.15, 0.15)
-
-
-def phi_workdir(config, workdir: str | None) -> str:
-  """The Φ workdir of an embed config: config.phi_workdir, else <workdir>/spherical_cnn."""
-  return dependencies.dependency_workdir(config, "phi_workdir", workdir, PHI_SUBDIR, "Φ")
 
 
 def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
@@ -66,124 +54,20 @@ def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
   return mean, np.where(std > 1e-6 * max(std.max(), 1e-12), std, 1.0)
 
 
-def embedding_network(model_config, grid_size: int, channels: int):
-  """E's Flax module for config.model: its `architecture` (ARCHITECTURES) and that module's fields.
-
-  Raises:
-    ValueError: an unknown architecture, or a field that the architecture does not have.
-  """
-  fields = dict(model_config.to_dict() if hasattr(model_config, "to_dict") else model_config)
-  architecture = fields.pop("architecture", "encoder_decoder")
-  if architecture not in ARCHITECTURES:
-    raise ValueError(f"config.model.architecture must be one of {tuple(ARCHITECTURES)}, got "
-                     f"{architecture!r}")
-  module = ARCHITECTURES[architecture]
-  unknown = sorted(set(fields) - set(module.__dataclass_fields__) - {"parent", "name"})
-  if unknown:
-    raise ValueError(f"config.model has fields {unknown} that the {architecture!r} E "
-                     f"({module.__name__}) does not take")
-  fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-  return module(grid_size=grid_size, channels=channels, **fields)
-
-
-class EmbedStage:
-  """Area-weighted Huber regression of normalised Φ_k(sphere) from `image` (batch, S, S, 1).
-
-  The model needs the target grid and channels, which come from E's targets.json when it exists,
-  else from Φ's config (its workdir's config.json, or config.phi) by shape inference; the stage is
-  therefore usable for inference from E's workdir alone.
-  """
+class EmbedStage(EmbedModel):
+  """Area-weighted Huber regression of normalised Φ_k(sphere) from `image` (batch, S, S, 1)."""
 
   batch_keys = ("image", "sphere")
-  feature_names = (EMBEDDING,)
 
   def __init__(self, config, workdir: str | None = None):
-    self.config = config
-    self.workdir = workdir
-    size = config.data.builder.image_size
-    self.input_shape = (size, size, 1)
-    self._phi = None  # (Φ stage, variables), loaded for training
-    self._targets = self._read_targets()
-    if self._targets is not None:
-      self.model_shape = tuple(self._targets["feature_shape"])
-    else:
-      phi_config, _ = dependencies.dependency_config(config, "phi_workdir", workdir, PHI_SUBDIR,
-                                                     "Φ", config.phi)
-      self.model_shape = self._phi_feature_shape(phi_config)
-    grid_size, _, channels = self.model_shape
-    self.model = embedding_network(config.model, grid_size, channels)
-    if (config.model.get("quarter_turn_average", "never") != "never"
-        and config.data.builder.get("rotation_mode", "3dof") == "2dof"):
-      raise ValueError("config.model.quarter_turn_average needs 3DOF views: E never sees a 2DOF "
-                       "(upright) view turned about the camera axis; set it to 'never'")
+    super().__init__(config, workdir)
     self._pose_pairs = None
     self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
     self.augmentation = augmentation.from_config(config, augmentation.EMBED_AUGMENTATIONS)
 
-  # Φ and the targets.
-
-  def _read_targets(self):
-    path = self.workdir and os.path.join(self.workdir, TARGETS_FILE)
-    if not path or not os.path.exists(path):
-      return None
-    with open(path) as f:
-      return json.load(f)
-
-  def _phi_feature_shape(self, phi_config) -> tuple:
-    stage = SphericalCNNStage(phi_config)
-    if self.config.target_layer not in stage.feature_names:
-      raise ValueError(f"config.target_layer {self.config.target_layer!r} is not a layer of Φ; "
-                       f"expected one of {stage.feature_names}")
-    variables = jax.eval_shape(stage.init_variables, jax.random.PRNGKey(0))
-    shape = jax.eval_shape(
-        functools.partial(stage.features, layer=self.config.target_layer), variables,
-        jax.ShapeDtypeStruct((1,) + stage.input_shape, jnp.float32)).shape
-    return tuple(shape[1:])
-
   def prerequisites(self) -> list:
     """[(Φ's config, its workdir)] when config.phi_workdir is empty (Φ is trained there first)."""
-    if self.config.phi_workdir:
-      return []
-    return [(self.config.phi, phi_workdir(self.config, self.workdir))]
-
-  def load_phi(self) -> None:
-    """Loads Φ (the step recorded in targets.json, else its latest) for `targets` and `raw_targets`."""
-    directory = phi_workdir(self.config, self.workdir)
-    phi_stage = SphericalCNNStage(config_io.load_config(directory))
-    step = self._targets["phi_step"] if self._targets else None
-    variables, step = checkpoints.restore_variables(directory, step)
-    self.use_phi(phi_stage, variables, os.path.abspath(directory), step)
-
-  def use_phi(self, phi_stage, variables, directory: str = "", step: int = 0,
-              normalisation=None) -> None:
-    """Uses a given Φ (stage and variables), e.g. a freshly initialised one in benchmarks.
-
-    normalisation: optional (mean, std) per channel; by default that of targets.json, if any.
-    """
-    builder = self.config.data.builder
-    if tuple(phi_stage.input_shape) != (2 * builder.bandwidth, 2 * builder.bandwidth,
-                                        len(builder.channels)):
-      raise ValueError(f"Φ {directory} reads maps of shape {phi_stage.input_shape}, but this "
-                       f"config's dataset has bandwidth {builder.bandwidth} and channels "
-                       f"{builder.channels}")
-    self._phi = (phi_stage, jax.device_put(variables), directory, step)
-    if normalisation is not None:
-      mean, std = normalisation
-      self._targets = {"phi_workdir": directory, "phi_step": step,
-                       "layer": self.config.target_layer, "feature_shape": list(self.model_shape),
-                       "mean": list(map(float, mean)), "std": list(map(float, std))}
-
-  def raw_targets(self, spheres):
-    """Φ_k of spherical maps (batch, 2b, 2b, C), before normalisation (after `load_phi`)."""
-    phi_stage, phi_variables, _, _ = self._phi
-    return phi_stage.features(phi_variables, spheres, self.config.target_layer)
-
-  def targets(self, spheres):
-    """The normalised targets (batch, 2b_k, 2b_k, C_k) of spherical maps (batch, 2b, 2b, C): what E
-    predicts, and what image-to-mesh alignment correlates E(image) with (after `load_phi`)."""
-    mean = jnp.asarray(self._targets["mean"], jnp.float32)
-    std = jnp.asarray(self._targets["std"], jnp.float32)
-    return (self.raw_targets(spheres) - mean) / std
+    return dependencies.prerequisites(self)
 
   def _write_targets(self, train_source):
     """Computes the normalisation from the first training examples and writes targets.json."""
@@ -206,8 +90,6 @@ class EmbedStage:
                  "examples", self.config.target_layer, step, directory, tuple(maps.shape[1:]), count)
     return record
 
-  # The training side.
-
   def open_datasets(self) -> dict:
     """The configured splits, and Φ with the target normalisation (computed on first use)."""
     builder = self.config.data.builder
@@ -217,7 +99,7 @@ class EmbedStage:
     if image_shape != self.input_shape:
       raise ValueError(f"{self.config.data.name} views have shape {image_shape}, the config "
                        f"expects {self.input_shape}")
-    self.load_phi()
+    self.load_inputs(trained.load_trained)
     if self._targets is None:
       self._targets = self._write_targets(sources["train"])
     elif self._targets["layer"] != self.config.target_layer:
@@ -225,9 +107,6 @@ class EmbedStage:
                        f"{self.config.target_layer}: use a new workdir")
     self._pose_pairs = self._fixed_pairs(sources["eval"])
     return sources
-
-  def init_variables(self, rng):
-    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
   def warm_start_variables(self):
     return None  # always starts from init_variables
@@ -241,19 +120,12 @@ class EmbedStage:
       images, spheres = augmentation.augment_views_and_maps(images, spheres, rng,
                                                             self.augmentation)
     targets = jax.lax.stop_gradient(self.targets(spheres))
-    predictions, new_model_state = models.apply_model(self.model, variables, images, train)
+    predictions, new_model_state = apply.apply_model(self.model, variables, images, train)
     per_example = losses.area_weighted_huber(predictions, targets, self.config.huber_delta)
     weights = jnp.asarray(sphere.area_weights(targets.shape[1] // 2), jnp.float32)[:, None, None]
     relative = jnp.sqrt(jnp.sum(weights * (predictions - targets) ** 2, axis=(1, 2, 3)) /
                         jnp.sum(weights * targets**2, axis=(1, 2, 3)))
     return per_example, {"relative_error": relative}, new_model_state
-
-  def features(self, variables, images, layer: str = EMBEDDING):
-    """E's embedding (batch, 2b_k, 2b_k, C_k) of views (batch, S, S, 1), batch norm in inference
-    mode."""
-    if layer != EMBEDDING:
-      raise ValueError(f"the embedding network has one output, {EMBEDDING!r}; got {layer!r}")
-    return self.model.apply(variables, images, train=False)
 
   def _fixed_pairs(self, source):
     """Views 0 and 1 of the first config.pose_eval_pairs meshes of `source` with two views, with

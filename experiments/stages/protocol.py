@@ -1,8 +1,9 @@
 """The contract between a stage and the code that trains it or runs it (`typing.Protocol`s).
 
-Inference code (experiments.export, the evaluation binaries) needs only `InferenceStage`: a model, the
-shape of one input and named outputs. The trainer (`train_lib`) needs `TrainingStage`, which adds the
-data, the loss and any evaluation beyond the per-example averages. Neither side needs the other: a
+Inference code (experiments.export, the evaluation binaries) needs only `InferenceStage`: a model,
+the shape of one input and named outputs (the model side, `<stage>_model.py`). The trainer
+(training/loop.py) needs `TrainingStage`, which adds the data, the loss and any evaluation beyond the
+per-example averages (the training side, `<stage>.py`). Neither side needs the other: a
 trained model loads with no optimizer and no trainer.
 """
 
@@ -21,10 +22,12 @@ class InferenceStage(Protocol):
       maps for the spherical CNN or (64, 64, 1) views for the embedding network.
     feature_names: the names `features` accepts, e.g. ("block_0", ..., "block_4") or
       ("embedding",).
+    depends_on: the trained stage it reads (`dependencies.Dependency`), or None.
   """
   model: nn.Module
   input_shape: tuple
   feature_names: tuple
+  depends_on: Any
 
   def init_variables(self, rng: jax.Array) -> dict:
     """The model's initial variables ({"params": ..., other collections})."""

@@ -1,4 +1,5 @@
-"""The pose-regression baseline stage: a view → the object's rotation (the paper's Appendix B.1).
+"""The pose-regression baseline stage, training side: a view → the object's rotation (the paper's
+Appendix B.1; the model side: regression_model.py).
 
 E's image encoder and a dense head (`nn.PoseRegressor`) regress the rotation R that took the
 category-aligned mesh to its pose in the view (the dataset's `rotation`), as an axis-angle vector.
@@ -18,27 +19,21 @@ import numpy as np
 from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
 from equivariant_embeddings import view_symmetries
-from equivariant_embeddings.nn import PoseRegressor
-from experiments import checkpoints
+from experiments.stages import apply
 from experiments.stages import augmentation
 from experiments.stages import datasets
-from experiments.stages import models
+from experiments.stages.regression_model import ROTATION
+from experiments.stages.regression_model import RegressionModel
+from experiments.workdir import checkpoints
 
-ROTATION = "rotation"
 
-
-class RegressionStage:
+class RegressionStage(RegressionModel):
   """RMSE, then geodesic, regression of `rotation` (batch, 3, 3) from `image` (batch, S, S, 1)."""
 
   batch_keys = ("image", "rotation")
-  feature_names = (ROTATION,)
 
   def __init__(self, config, workdir: str | None = None):
-    del workdir  # depends on no other stage
-    self.config = config
-    size = config.data.builder.image_size
-    self.input_shape = (size, size, 1)
-    self.model = PoseRegressor(**config.model)
+    super().__init__(config, workdir)
     self.augmentation = augmentation.from_config(config, augmentation.REGRESSION_AUGMENTATIONS)
 
   def prerequisites(self) -> list:
@@ -48,9 +43,6 @@ class RegressionStage:
     builder = self.config.data.builder
     return datasets.open_roles(self.config.data, (2 * builder.bandwidth, 2 * builder.bandwidth,
                                                  len(builder.channels)))
-
-  def init_variables(self, rng):
-    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
   def warm_start_variables(self):
     """The variables of config.init_from's latest checkpoint, or None."""
@@ -71,20 +63,13 @@ class RegressionStage:
       turns = jax.random.randint(rng, images.shape[:1], 0, 4)
       images, _ = view_symmetries.transform_views_and_maps(images, None, turns)
       truth = view_symmetries.quarter_turn_rotations(turns) @ truth
-    (axis_angle, rotation), new_model_state = models.apply_model(self.model, variables, images,
+    (axis_angle, rotation), new_model_state = apply.apply_model(self.model, variables, images,
                                                                  train)
     rmse = jnp.sqrt(jnp.mean((axis_angle - sphere.matrix_to_axis_angle(truth)) ** 2, axis=-1))
     geodesic = losses.geodesic_loss(rotation, truth)
     step = 0 if step is None else step
     per_example = jnp.where(step < self.config.rmse_steps, rmse, geodesic)
     return per_example, {"angle_error_deg": jnp.degrees(geodesic)}, new_model_state
-
-  def features(self, variables, images, layer: str = ROTATION):
-    """The regressed rotations (batch, 3, 3) of views (batch, S, S, 1), inference mode."""
-    if layer != ROTATION:
-      raise ValueError(f"the regression network has one output, {ROTATION!r}; got {layer!r}")
-    _, rotation = self.model.apply(variables, images, train=False)
-    return rotation
 
   def evaluation_metrics(self, variables) -> dict:
     del variables  # the angle error is a per-example average already

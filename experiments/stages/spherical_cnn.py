@@ -1,42 +1,34 @@
-"""The spherical CNN stage: classify shapes from spherical maps under random SO(3) rotations."""
+"""The spherical CNN stage, training side: classify shapes from spherical maps under random SO(3)
+rotations (the model side: spherical_cnn_model.py)."""
 
 import jax
 import jax.numpy as jnp
 import optax
 
 from equivariant_embeddings import sphere
-from equivariant_embeddings.nn import SphericalCNN
-from equivariant_embeddings.nn import block_name
 from experiments.stages import datasets
+from experiments.stages.spherical_cnn_model import SphericalCNNModel
 
 
-class SphericalCNNStage:
+class SphericalCNNStage(SphericalCNNModel):
   """Cross-entropy classification of `sphere` (batch, 2b, 2b, C) maps into `label`s.
 
-  The model sees band-limited maps (degrees < b; `sphere.band_limit`), in training, evaluation and
-  feature export alike: ray-cast maps have jumps at silhouettes that alias on the grid, the network is
-  exactly equivariant only for band-limited input (its first residual shortcut is spatial), and
-  the training augmentation below yields band-limited maps. Training maps are rotated on the device
-  by a fresh uniformly random rotation per example and step (`config.augment_rotations`; exact for
-  band-limited maps). Evaluation maps keep the dataset's own random rotation (SO(3)/SO(3) with a
-  "3dof" dataset).
+  Training maps are rotated on the device by a fresh uniformly random rotation per example and step
+  (`config.augment_rotations`; exact for band-limited maps), which yields band-limited maps as the
+  model expects (`SphericalCNNModel`). Evaluation maps keep the dataset's own random rotation
+  (SO(3)/SO(3) with a "3dof" dataset).
   """
 
   batch_keys = ("sphere", "label")
 
   def __init__(self, config, workdir=None):
-    del workdir  # nothing derived from other stages
-    self.config = config
-    # Off for configs saved before these fields existed (older workdirs still export).
+    super().__init__(config, workdir)
+    # Off for configs saved before these fields existed (older workdirs still load).
     self.label_smoothing = config.get("label_smoothing", 0.0)
     self.mixup_alpha = config.get("mixup_alpha", 0.0)
     if self.mixup_alpha < 0 or not 0 <= self.label_smoothing < 1:
       raise ValueError(f"mixup_alpha must be >= 0 and label_smoothing in [0, 1); got "
                        f"{self.mixup_alpha} and {self.label_smoothing}")
-    self.model = SphericalCNN(num_classes=config.num_classes, **config.model)
-    bandwidth = config.data.builder.bandwidth
-    self.input_shape = (2 * bandwidth, 2 * bandwidth, len(config.data.builder.channels))
-    self.feature_names = tuple(block_name(i) for i in range(len(config.model.block_features)))
 
   def open_split(self, split: str):
     """The configured dataset's `split` (a TFDS split expression), built on first use."""
@@ -54,9 +46,6 @@ class SphericalCNNStage:
 
   def prerequisites(self) -> list:
     return []  # the first stage
-
-  def init_variables(self, rng):
-    return self.model.init(rng, jnp.zeros((1,) + self.input_shape, jnp.float32), train=False)
 
   def per_example_losses(self, variables, batch, rng, train: bool, step=None):
     """Cross-entropy and accuracy per example of batch {"sphere": (B, 2b, 2b, C), "label": (B,)}.
@@ -85,23 +74,12 @@ class SphericalCNNStage:
     correct = (jnp.argmax(logits, axis=-1) == batch["label"]).astype(jnp.float32)
     return losses, {"accuracy": correct}, new_model_state
 
-  def features(self, variables, x, layer: str):
-    """The feature maps of block `layer` (batch, 2b_k, 2b_k, C_k) for maps x (batch, 2b, 2b, C),
-    band-limited as in training, batch norm in inference mode."""
-    _, features = self.model.apply(variables, sphere.band_limit(x), train=False)
-    return features[layer]
-
   def warm_start_variables(self):
     return None  # always starts from init_variables
 
   def evaluation_metrics(self, variables) -> dict:
     del variables  # accuracy and loss are per-example averages already
     return {}
-
-  def logits(self, variables, x):
-    """Class logits (batch, num_classes) for maps x (batch, 2b, 2b, C), as in evaluation."""
-    logits, _ = self.model.apply(variables, sphere.band_limit(x), train=False)
-    return logits
 
 
 def mixup(rng, x, labels, alpha: float):

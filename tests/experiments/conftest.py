@@ -7,7 +7,7 @@ import pytest
 from jax.experimental.compilation_cache import compilation_cache
 
 from configs import spherical_cnn_tiny
-from experiments import train_lib
+from experiments.training import loop as train_lib
 
 
 @pytest.fixture(scope="session")

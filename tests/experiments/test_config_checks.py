@@ -9,7 +9,7 @@ not type-safe. The tiny dataset is built once for the session (tiny_data_dir).
 import ml_collections
 import pytest
 
-from experiments import train_lib
+from experiments.training import loop as train_lib
 
 CASES = [  # (field, value, what the message must say)
     ("num_train_steps", 0, r"config\.num_train_steps must be a positive integer, got 0"),

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import data_pipelines
-from experiments import checkpoints
 from experiments import export
-from experiments import metrics
-from experiments import templates
-from experiments import train_lib
+from experiments.training import loop as train_lib
+from experiments.workdir import checkpoints
+from experiments.workdir import metrics
+from experiments.workdir import templates_file
 
 
 def damage(path, how):
@@ -66,12 +66,12 @@ def test_training_resumes_from_the_newest_intact_checkpoint(damaged_copy, caplog
 
 def test_a_damaged_templates_file_says_how_to_rebuild_it(tmp_path):
   workdir = str(tmp_path)
-  path = templates.save_templates({"class_names": np.array(["mug"]), "counts": np.array([1]),
-                                   "templates": np.zeros((1, 4, 4, 2), np.float32)}, workdir)
+  path = templates_file.save_templates({"class_names": np.array(["mug"]), "counts": np.array([1]),
+                                        "templates": np.zeros((1, 4, 4, 2), np.float32)}, workdir)
   os.truncate(path, os.path.getsize(path) // 2)
   with pytest.raises(ValueError, match=r"templates\.npz is damaged \(BadZipFile.*build_templates "
                                        rf"--workdir={workdir}"):
-    templates.load_templates(workdir)
+    templates_file.load_templates(workdir)
 
 
 @pytest.fixture

@@ -10,17 +10,18 @@ import jax
 import numpy as np
 import pytest
 
-import data_pipelines
 from configs import embed_tiny
 from configs import regression_tiny
+import data_pipelines
 from equivariant_embeddings import pose
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import metrics
-from experiments import pose_evaluation
-from experiments import templates
-from experiments import train_lib
-from tests.experiments import test_train_lib
+from experiments.evaluation import pose as pose_evaluation
+from experiments.evaluation import templates
+from experiments.training import loop as train_lib
+from experiments.workdir import metrics
+from experiments.workdir import templates_file
+from tests.experiments.training import test_loop as test_train_lib
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -210,7 +211,7 @@ def test_templates_give_absolute_pose_and_its_table(trained_embed, tmp_path):
   with pytest.raises(ValueError, match="build_templates"):
     export.load_absolute_pose(workdir)
   path = templates.build(workdir, num_workers=1)
-  data = templates.load_templates(workdir)
+  data = templates_file.load_templates(workdir)
   assert list(data["class_names"]) == ["airplane", "mug"] and data["counts"].sum() == 8
   assert data["templates"].shape == (2, 8, 8, 8) and os.path.exists(path)
   absolute_pose = export.load_absolute_pose(workdir)

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import trimesh
 
-from experiments import classifier_evaluation
-from experiments import config_io
 from experiments import export
-from experiments import metrics
+from experiments.evaluation import classifier as classifier_evaluation
+from experiments.stages import datasets
+from experiments.workdir import config_io
+from experiments.workdir import metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -50,7 +51,8 @@ def test_ensemble_averages_its_members_probabilities(trained, tmp_path):
   members = []
   for member in (workdir, earlier):
     stage, variables = export.load_variables(member)
-    members.append(classifier_evaluation.predict(stage, variables, stage.open_split("test"), 3))
+    source = datasets.open_split(stage.config.data, "test")
+    members.append(classifier_evaluation.predict(stage, variables, source, 3))
   labels = members[0][1]
   expected = ((members[0][0] + members[1][0]) / 2).argmax(axis=-1)
   assert not np.array_equal(members[0][0], members[1][0])

@@ -3,9 +3,9 @@ is a ValueError naming it before any workdir is read (these workdirs do not even
 
 import pytest
 
-from experiments import pose_evaluation
-from experiments import synthesis
-from experiments import templates
+from experiments.evaluation import pose as pose_evaluation
+from experiments.evaluation import synthesis
+from experiments.evaluation import templates
 
 MISSING = "/nonexistent/workdir"
 

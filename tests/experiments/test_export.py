@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import jax
 import numpy as np
@@ -11,7 +13,9 @@ import pytest
 
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import stages
+from experiments.stages import registry
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
@@ -19,7 +23,7 @@ def test_features_match_a_direct_apply_of_the_checkpointed_model(trained):
   # The checkpoint read by orbax alone (no target, no trainer code) and applied directly.
   raw = ocp.StandardCheckpointer().restore(os.path.join(workdir, "checkpoints", "4", "state"))
   variables = {"params": raw["params"], **raw["model_state"]}
-  stage = stages.make_stage(config)
+  stage = registry.make_stage(config)
   # The trained model sees band-limited maps (see stages/spherical_cnn.py), so it is applied to the
   # SHT round trip of x.
   apply = jax.jit(lambda variables, x: stage.model.apply(
@@ -73,3 +77,14 @@ def test_workdir_saved_before_the_regularisation_fields_still_exports(trained, t
   x = np.random.default_rng(2).normal(size=(2, 16, 16, 1)).astype(np.float32)
   np.testing.assert_array_equal(export.load_feature_extractor(str(older), "block_1")(x),
                                 export.load_feature_extractor(workdir, "block_1")(x))
+
+
+def test_importing_export_loads_no_dataset_trainer_or_plotting_library():
+  # The inference path (export → a stage's model side → the library) stays light.
+  heavy = ("tensorflow_datasets", "tensorboardX", "matplotlib", "data_pipelines",
+           "experiments.training.loop")
+  code = f"import experiments.export, sys; print([m for m in {heavy!r} if m in sys.modules])"
+  result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert result.stdout.strip() == "[]"

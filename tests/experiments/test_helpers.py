@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from configs import spherical_cnn
-from experiments import batches
-from experiments import config_io
-from experiments import metrics
-from experiments import optimizers
+from experiments.training import batches
+from experiments.training import optimizers
+from experiments.workdir import config_io
+from experiments.workdir import metrics
 
 
 def optimizer_config(**overrides):

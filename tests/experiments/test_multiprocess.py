@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from experiments import metrics
+from experiments.workdir import metrics
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

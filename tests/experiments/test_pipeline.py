@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from configs import pipeline_tiny
-from experiments import config_io
 from experiments import export
-from experiments import pipeline_lib
-from experiments import synthesis
+from experiments.evaluation import synthesis
+from experiments.training import chain as pipeline_lib
+from experiments.workdir import config_io
 from tests import readme
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

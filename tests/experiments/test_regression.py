@@ -12,11 +12,11 @@ from configs import regression_tiny
 from equivariant_embeddings import losses
 from equivariant_embeddings import sphere
 from experiments import export
-from experiments import metrics
-from experiments import stages
-from experiments import train_state
-from experiments import train_lib
-from tests.experiments import test_train_lib
+from experiments.stages import registry
+from experiments.training import loop as train_lib
+from experiments.training import state as train_state
+from experiments.workdir import metrics
+from tests.experiments.training import test_loop as test_train_lib
 
 
 def test_axis_angle_round_trip_against_scipy():
@@ -82,7 +82,7 @@ def test_warm_start_begins_from_the_named_workdir(trained_regression, tmp_path):
   config, workdir, _ = trained_regression
   warm = tiny_config(config.data.data_dir)
   warm.init_from = workdir
-  stage = stages.make_stage(warm)
+  stage = registry.make_stage(warm)
   jax.tree.map(np.testing.assert_array_equal, stage.warm_start_variables(),
                export.load_variables(workdir)[1])
   state = train_state.init_train_state(stage, optax.adam(1e-3), seed=5)

@@ -10,11 +10,11 @@ from PIL import Image
 
 from configs import synth_tiny
 from experiments import export
-from experiments import metrics
-from experiments import synthesis
-from experiments import train_lib
-from tests.experiments import test_tensorboard
-from tests.experiments import test_train_lib
+from experiments.evaluation import synthesis
+from experiments.training import loop as train_lib
+from experiments.workdir import metrics
+from tests.experiments.training import test_loop as test_train_lib
+from tests.experiments.workdir import test_metrics as test_tensorboard
 
 
 def tiny_config(data_dir):

@@ -9,7 +9,7 @@ import pytest
 
 from data_pipelines.builders import base
 from data_pipelines.builders import modelnet
-from experiments.mesh_subsets import thin_mesh_folder
+from experiments.training.thin_mesh_folder import thin_mesh_folder
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

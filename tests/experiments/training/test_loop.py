@@ -8,9 +8,9 @@ import pytest
 
 import data_pipelines
 from experiments import export
-from experiments import metrics
-from experiments import train_lib
-from tests.experiments import test_tensorboard
+from experiments.training import loop as train_lib
+from experiments.workdir import metrics
+from tests.experiments.workdir import test_metrics as test_tensorboard
 
 
 class Interrupted(Exception):

@@ -14,7 +14,7 @@ import os
 import socket
 import time
 
-from experiments import config_io
+from experiments.workdir import config_io
 
 LOCK_FILE = ".lock"
 CHAIN = "chain"  # the kind of an experiments.pipeline workdir (its config has no stage)
@@ -82,7 +82,7 @@ def check_compatible(config, workdir: str) -> None:
                        f"{fresh}")
   if want == CHAIN:
     # A chain's own config.json is a record; its stages' folders hold the runs, and the chain
-    # checks each of them (experiments.pipeline_lib), so deleting one folder redoes that step.
+    # checks each of them (experiments.training.chain), so deleting one folder redoes that step.
     return
   current = config_io.absolute_paths(config.copy_and_resolve_references().to_dict())
   changed = differences(saved, current)

@@ -7,7 +7,7 @@ What it does, for the stage named by `config.stage` (experiments/stages):
   alone writes metrics, plots and config);
 - optax Adam with the configured schedule;
 - one run at a time per workdir, which must be new or hold a run of the same config (longer or
-  with other log/checkpoint/eval intervals allowed): experiments.workdirs, checked before anything
+  with other log/checkpoint/eval intervals allowed): workdir/claim.py, checked before anything
   is written;
 - orbax checkpoints every `checkpoint_every_steps` (and at the end), the last `keep_checkpoints` kept;
   a run restarted in the same workdir resumes from the latest one (params, optimizer state, batch
@@ -35,16 +35,16 @@ from absl import logging
 from jax.experimental import multihost_utils
 
 import data_pipelines
-from experiments import batches
-from experiments import checkpoints
-from experiments import config_io
-from experiments import metrics as metrics_lib
-from experiments import parallel
-from experiments import prefetch
-from experiments import stages
-from experiments import train_state as train_state_lib
-from experiments import workdirs
-from experiments.train_state import TrainState
+from experiments.stages import registry
+from experiments.training import batches
+from experiments.training import parallel
+from experiments.training import prefetch
+from experiments.training import state as train_state_lib
+from experiments.training.state import TrainState
+from experiments.workdir import checkpoints
+from experiments.workdir import claim
+from experiments.workdir import config_io
+from experiments.workdir import metrics as metrics_lib
 
 
 class _QuietLibraries(py_logging.Filter):
@@ -283,7 +283,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   Raises:
     NonFiniteLossError: a loss or gradient was NaN/inf; the latest checkpoint is the last good state.
-    workdirs.WorkdirError: another run is using `workdir`, or it holds a run of another stage or
+    claim.WorkdirError: another run is using `workdir`, or it holds a run of another stage or
       config (nothing is written).
     ValueError: an invalid config or dataset.
   """
@@ -292,13 +292,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     jax.distributed.initialize()
   # Before anything is written (the prerequisites' subfolders included): this run alone, and the
   # workdir new or holding this run.
-  with workdirs.claim(config, workdir, holds_lock=jax.process_index() == 0):
+  with claim.claim(config, workdir, holds_lock=jax.process_index() == 0):
     return _train(config, workdir, progress_suffix)
 
 
 def _train(config, workdir: str, progress_suffix) -> dict:
   """train_and_evaluate once the workdir is claimed."""
-  stage = stages.make_stage(config, workdir)
+  stage = registry.make_stage(config, workdir)
   _train_prerequisites(stage)
   is_main = jax.process_index() == 0
   if is_main:
@@ -319,12 +319,7 @@ def _train(config, workdir: str, progress_suffix) -> dict:
   logging.info("%d parameters", sum(x.size for x in jax.tree.leaves(state.params)))
   manager = checkpoints.make_manager(workdir, config.keep_checkpoints)
   writer = metrics_lib.MetricsWriter(workdir, enabled=is_main)
-  restored = checkpoints.restore(manager, state, set_aside=is_main)
-  if restored is not None:
-    state, data_position = restored
-    train_batches.set_state(data_position)
-    writer.drop_after(int(state.step))
-    logging.info("resumed from the checkpoint at step %d in %s", int(state.step), manager.directory)
+  state = _resume(manager, state, train_batches, writer, set_aside=is_main)
   train_batches = prefetch.Prefetcher(train_batches)  # loads the next batches during each step
 
   train_step = jax.jit(make_train_step(stage, tx, schedule),
@@ -373,7 +368,25 @@ def _train(config, workdir: str, progress_suffix) -> dict:
     results = _run_evaluation(eval_step, state, step, sources, stage, config, mesh,
                               roles=final_roles)
   if is_main:
-    metrics_lib.plot_metrics(metrics_lib.read_metrics(workdir),
-                             os.path.join(workdir, metrics_lib.PLOT_FILE),
-                             title=f"{config.stage}: {os.path.basename(os.path.abspath(workdir))}")
+    _plot_curves(config, workdir)
   return results
+
+
+def _resume(manager, state, train_batches, writer, set_aside: bool):
+  """The state of the latest intact checkpoint (the batches and metrics moved to it), or `state`
+  when there is none."""
+  restored = checkpoints.restore(manager, state, set_aside=set_aside)
+  if restored is None:
+    return state
+  state, data_position = restored
+  train_batches.set_state(data_position)
+  writer.drop_after(int(state.step))
+  logging.info("resumed from the checkpoint at step %d in %s", int(state.step), manager.directory)
+  return state
+
+
+def _plot_curves(config, workdir: str) -> None:
+  """Writes workdir/curves.png from metrics.jsonl."""
+  metrics_lib.plot_metrics(metrics_lib.read_metrics(workdir),
+                           os.path.join(workdir, metrics_lib.PLOT_FILE),
+                           title=f"{config.stage}: {os.path.basename(os.path.abspath(workdir))}")

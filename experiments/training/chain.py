@@ -11,11 +11,11 @@ Steps, in order (STEPS), each in its own sub-workdir:
   synthesize     novel-view strips, GIFs and errors              <workdir>/synthesis
 
 A step whose output is complete is skipped; a training step that was interrupted resumes from its
-latest checkpoint (experiments.train_lib), so running the same command again after a kill loses at
-most the steps since each stage's last checkpoint. Completeness is by the files a step writes last
-(a training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
+latest checkpoint (training/loop.py), so running the same command again after a kill loses at most
+the steps since each stage's last checkpoint. Completeness is by the files a step writes last (a
+training's final checkpoint, intact; templates.npz, pose_test.json, synthesis.json). Before the
 first step, every training step's folder must be new or hold a run of its stage config (resumable
-fields aside, experiments.workdirs): to redo a step after changing its config, delete its folder (and
+fields aside, workdir/claim.py): to redo a step after changing its config, delete its folder (and
 those of the steps that read it). One chain at a time per workdir. The chain writes
 <workdir>/config.json, <workdir>/chain.json (the seconds each step took) and, at the end,
 <workdir>/summary.md.
@@ -24,6 +24,7 @@ The chain's ETA scales the measured durations of the default config (config.expe
 2-core CPU) by how fast this machine ran the steps done so far.
 """
 
+import dataclasses
 import json
 import os
 import time
@@ -31,18 +32,19 @@ import time
 import ml_collections
 from absl import logging
 
-from experiments import config_io
-from experiments import metrics as metrics_lib
-from experiments import pose_evaluation
-from experiments import synthesis
-from experiments import templates as templates_lib
-from experiments import train_lib
-from experiments import workdirs
+from experiments.evaluation import pose
+from experiments.evaluation import synthesis
+from experiments.evaluation import templates
 from experiments.stages import datasets
+from experiments.stages import registry
+from experiments.training import loop
+from experiments.workdir import claim
+from experiments.workdir import config_io
+from experiments.workdir import metrics as metrics_lib
+from experiments.workdir import templates_file
 
-STEPS = ("dataset", "spherical_cnn", "embed", "synth", "regression", "templates", "evaluate_pose",
-         "synthesize")
-TRAINED = ("spherical_cnn", "embed", "synth", "regression")
+TRAINED = tuple(registry.STAGES)  # a step each, in the registry's (dependency) order
+STEPS = ("dataset",) + TRAINED + ("templates", "evaluate_pose", "synthesize")
 POSE_DIR = "pose"
 SYNTHESIS_DIR = "synthesis"
 TIMES_FILE = "chain.json"
@@ -54,24 +56,23 @@ SYNTHESIS_ROWS = (("rotated", "G(R·E(view)), the novel view"),
 
 
 def stage_configs(config: ml_collections.ConfigDict, workdir: str) -> dict:
-  """{step: (the stage's config, its workdir)} of the training steps: every stage reads config.data;
-  E reads Φ from <workdir>/spherical_cnn and G reads E from <workdir>/embed."""
-  def resolved(stage_config):
-    copy = stage_config.copy_and_resolve_references()
-    copy.unlock()
-    copy.data = config.data.copy_and_resolve_references()
-    return copy
-
-  directory = {name: os.path.join(workdir, name) for name in TRAINED}
-  phi, embed, synth, regression = (resolved(config[name]) for name in TRAINED)
-  embed.phi_workdir = directory["spherical_cnn"]
-  embed.phi = phi
-  synth.embed_workdir = directory["embed"]
-  synth.embed = embed
-  for stage_config in (phi, embed, synth, regression):
+  """{step: (the stage's config, its workdir <workdir>/<step>)} of the training steps: every stage
+  reads config.data, and a stage that depends on another (its `depends_on`, e.g. E on Φ, G on E)
+  reads the chain's own."""
+  configs = {}
+  for name, stage_class in registry.STAGES.items():
+    stage_config = config[name].copy_and_resolve_references()
+    stage_config.unlock()
+    stage_config.data = config.data.copy_and_resolve_references()
+    dependency = stage_class.depends_on
+    if dependency is not None:
+      earlier_config, earlier_workdir = configs[dependency.stage]
+      stage_config[dependency.workdir_field] = earlier_workdir
+      stage_config[dependency.config_field] = earlier_config
+    configs[name] = (stage_config, os.path.join(workdir, name))
+  for stage_config, _ in configs.values():
     stage_config.lock()
-  return {"spherical_cnn": (phi, directory["spherical_cnn"]), "embed": (embed, directory["embed"]),
-          "synth": (synth, directory["synth"]), "regression": (regression, directory["regression"])}
+  return configs
 
 
 def _check_config(config) -> None:
@@ -118,45 +119,73 @@ class _Clock:
     os.replace(self.path + ".tmp", self.path)
 
 
-def _is_done(step: str, config, workdir: str, stage_configs_: dict) -> bool:
-  if step == "dataset":
-    return datasets.is_built(config.data)
-  if step in TRAINED:
-    stage_config, directory = stage_configs_[step]
-    return train_lib.is_complete(stage_config, directory)
-  if step == "templates":
-    return os.path.exists(os.path.join(workdir, "embed", templates_lib.TEMPLATES_FILE))
-  if step == "evaluate_pose":
-    return os.path.exists(os.path.join(workdir, POSE_DIR, "pose_test.json"))
-  return os.path.exists(os.path.join(workdir, SYNTHESIS_DIR, synthesis.RESULTS_FILE))
+@dataclasses.dataclass
+class _Step:
+  """One step of the chain where it runs: its name, number ("3/8 embed") and what it reads."""
+  name: str
+  number: str
+  config: ml_collections.ConfigDict
+  workdir: str
+  stage_configs: dict
+  clock: _Clock
 
 
-def _run_step(step: str, config, workdir: str, stage_configs_: dict, clock: _Clock, number: str):
-  evaluation, synthesis_options = config.evaluation, config.synthesis
-  if step == "dataset":
-    datasets.build(config.data)
-  elif step in TRAINED:
-    stage_config, directory = stage_configs_[step]
-    suffix = lambda left: (f"  [{number}]  chain ETA "
-                           f"{metrics_lib.format_duration(clock.remaining(step, left))}")
-    train_lib.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
-  elif step == "templates":
-    templates_lib.build(os.path.join(workdir, "embed"),
-                        evaluation.template_meshes_per_category or None, config.data.num_workers)
-  elif step == "evaluate_pose":
-    pose_evaluation.evaluate(
-        os.path.join(workdir, "embed"), output_dir=os.path.join(workdir, POSE_DIR),
-        modes=tuple(evaluation.modes) or (config.data.builder.get("rotation_mode", "3dof"),),
-        pairs_per_mesh=evaluation.pairs_per_mesh,
-        max_meshes_per_category=evaluation.max_meshes_per_category or None,
-        fold_symmetry=evaluation.fold_symmetry, seed=evaluation.seed,
-        num_workers=config.data.num_workers,
-        regression_workdir=os.path.join(workdir, "regression"))
-  else:
-    synthesis.synthesize(
-        os.path.join(workdir, "synth"), num_meshes=synthesis_options.num_meshes,
-        error_meshes=synthesis_options.error_meshes, steps=synthesis_options.steps,
-        output_dir=os.path.join(workdir, SYNTHESIS_DIR))
+def pose_options(config, workdir: str) -> ml_collections.ConfigDict:
+  """The pose evaluation's options (`pose.default_options`) from the chain's evaluation block,
+  field by field (modes () for the data's own, 0 meshes for all), with the chain's baseline, output
+  folder and dataset workers."""
+  evaluation = config.evaluation
+  options = pose.default_options()
+  for name in set(evaluation) & set(options):
+    options[name] = evaluation[name]
+  options.modes = tuple(evaluation.modes) or (config.data.builder.get("rotation_mode", "3dof"),)
+  options.max_meshes_per_category = evaluation.max_meshes_per_category or None
+  options.output_dir = os.path.join(workdir, POSE_DIR)
+  options.regression_workdir = os.path.join(workdir, "regression")
+  options.num_workers = config.data.num_workers
+  return options
+
+
+def _file_in(*parts):
+  """is_done of a step that is done once the file workdir/parts... exists."""
+  return lambda step: os.path.exists(os.path.join(step.workdir, *parts))
+
+
+def _train(step: _Step) -> None:
+  stage_config, directory = step.stage_configs[step.name]
+  suffix = lambda left: (f"  [{step.number}]  chain ETA "
+                         f"{metrics_lib.format_duration(step.clock.remaining(step.name, left))}")
+  loop.train_and_evaluate(stage_config, directory, progress_suffix=suffix)
+
+
+def _trained(step: _Step) -> bool:
+  return loop.is_complete(*step.stage_configs[step.name])
+
+
+def _templates(step: _Step) -> None:
+  templates.build(os.path.join(step.workdir, "embed"),
+                  step.config.evaluation.template_meshes_per_category or None,
+                  step.config.data.num_workers)
+
+
+def _synthesize(step: _Step) -> None:
+  options = step.config.synthesis
+  synthesis.synthesize(os.path.join(step.workdir, "synth"), num_meshes=options.num_meshes,
+                       error_meshes=options.error_meshes, steps=options.steps,
+                       output_dir=os.path.join(step.workdir, SYNTHESIS_DIR))
+
+
+# step → (is_done(step), run(step)); a trained stage's step is `_TRAINED_STEP`.
+_TRAINED_STEP = (_trained, _train)
+_STEPS = {
+    "dataset": (lambda step: datasets.is_built(step.config.data),
+                lambda step: datasets.build(step.config.data)),
+    "templates": (_file_in("embed", templates_file.TEMPLATES_FILE), _templates),
+    "evaluate_pose": (_file_in(POSE_DIR, "pose_test.json"),
+                      lambda step: pose.evaluate(os.path.join(step.workdir, "embed"),
+                                                 pose_options(step.config, step.workdir))),
+    "synthesize": (_file_in(SYNTHESIS_DIR, synthesis.RESULTS_FILE), _synthesize),
+}
 
 
 def run_pipeline(config: ml_collections.ConfigDict, workdir: str) -> dict:
@@ -174,16 +203,16 @@ def run_pipeline(config: ml_collections.ConfigDict, workdir: str) -> dict:
   Raises:
     ValueError: a bad field of any stage's config (named as config.<stage>.<field>), before the
       first step.
-    workdirs.WorkdirError: another run is using `workdir`, it holds a stage's run, or one of its
+    claim.WorkdirError: another run is using `workdir`, it holds a stage's run, or one of its
       stage folders holds a run of another config (nothing is written).
   """
   _check_config(config)
   configs = stage_configs(config, workdir)
   for step, (stage_config, _) in configs.items():  # all of them before the first step runs
-    train_lib.check_config(stage_config, f"config.{step}")
-  with workdirs.claim(config, workdir):
+    loop.check_config(stage_config, f"config.{step}")
+  with claim.claim(config, workdir):
     for stage_config, directory in configs.values():  # every stage's folder, before any step
-      workdirs.check_compatible(stage_config, directory)
+      claim.check_compatible(stage_config, directory)
     return _run_steps(config, workdir, configs)
 
 
@@ -193,14 +222,15 @@ def _run_steps(config, workdir: str, configs: dict) -> dict:
   clock = _Clock(workdir, config.expected_seconds)
   for index, step in enumerate(STEPS):
     number = f"{index + 1}/{len(STEPS)} {step}"
-    if _is_done(step, config, workdir, configs):
+    is_done, run = _STEPS.get(step, _TRAINED_STEP)
+    if is_done(_Step(step, number, config, workdir, configs, clock)):
       logging.info("chain [%s]: complete, skipped", number)
       continue
     logging.info("chain [%s]: running (expected %s at this machine's pace; chain ETA %s)", number,
                  metrics_lib.format_duration(config.expected_seconds[step] * clock.speed()),
                  metrics_lib.format_duration(clock.remaining(step)))
     start = time.time()
-    _run_step(step, config, workdir, configs, clock, number)
+    run(_Step(step, number, config, workdir, configs, clock))
     clock.record(step, time.time() - start)
     logging.info("chain [%s]: done in %s (chain elapsed %s)", number,
                  metrics_lib.format_duration(clock.seconds[step]),
@@ -212,14 +242,14 @@ def write_summary(workdir: str, seconds: dict) -> dict:
   """Writes <workdir>/summary.md (the pose table, the figures, the synthesis errors, the time of
   every step) and returns what it links."""
   with open(os.path.join(workdir, POSE_DIR, "pose_test.json")) as f:
-    pose = json.load(f)
+    pose_summary = json.load(f)
   with open(os.path.join(workdir, SYNTHESIS_DIR, synthesis.RESULTS_FILE)) as f:
     synthesized = json.load(f)
   with open(os.path.join(workdir, POSE_DIR, "pose_test.md")) as f:
     table = f.read()
   relative = lambda path: os.path.relpath(path, workdir)
-  figures = [("error CDFs", pose["files"]["cdf"]),
-             ("example alignments", pose["files"]["examples"])]
+  figures = [("error CDFs", pose_summary["files"]["cdf"]),
+             ("example alignments", pose_summary["files"]["examples"])]
   figures += [(os.path.basename(path), path) for path in synthesized["files"]]
   total = metrics_lib.format_duration(sum(seconds.values()))
   lines = [f"# The chain in {os.path.abspath(workdir)}", "",
@@ -233,10 +263,10 @@ def write_summary(workdir: str, seconds: dict) -> dict:
             for key, label in SYNTHESIS_ROWS]
   lines += ["", "## Figures", ""]
   lines += [f"- {name}: [{relative(path)}]({relative(path)})" for name, path in figures]
-  lines += ["", f"![example alignments]({relative(pose['files']['examples'])})", ""]
+  lines += ["", f"![example alignments]({relative(pose_summary['files']['examples'])})", ""]
   path = os.path.join(workdir, SUMMARY_FILE)
   with open(path, "w") as f:
     f.write("\n".join(lines))
   print(table, flush=True)
   print("\n".join(f"{name}: {p}" for name, p in figures + [("summary", path)]), flush=True)
-  return {"seconds": seconds, "pose": pose, "synthesis": synthesized, "summary": path}
+  return {"seconds": seconds, "pose": pose_summary, "synthesis": synthesized, "summary": path}

@@ -25,10 +25,8 @@ from PIL import Image
 
 import data_pipelines
 from equivariant_embeddings import sphere
-from experiments import checkpoints
-from experiments import config_io
-from experiments import stages
 from experiments.stages import datasets
+from experiments.stages import trained
 
 matplotlib.use("Agg")  # headless: write files, never open windows
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
@@ -182,11 +180,7 @@ def synthesize(workdir, images=(), num_meshes=4, error_meshes=32, steps=24, seed
                                ("steps", steps, 1)):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
       raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-  stage = stages.make_stage(config_io.load_config(workdir), workdir)
-  if stage.config.stage != "synth":
-    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; synthesize needs a synth one")
-  variables, step = checkpoints.restore_variables(workdir)
-  stage.load_embed()
+  stage, variables, step = trained.load_trained(workdir, kind="synth", with_inputs=True)
   embed = jax.jit(stage.inputs_of_views)
   decode = jax.jit(lambda maps: stage.features(variables, maps))
   size = stage.image_size

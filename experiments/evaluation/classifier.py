@@ -15,10 +15,11 @@ import numpy as np
 from absl import logging
 
 import data_pipelines
-from experiments import config_io
-from experiments import export
-from experiments import inference
-from experiments import metrics
+from experiments.stages import datasets
+from experiments.stages import trained
+from experiments.workdir import config_io
+from experiments.workdir import inference
+from experiments.workdir import metrics
 
 
 def predict(stage, variables, source, batch_size: int):
@@ -135,8 +136,8 @@ def evaluate(workdirs, split=None, step=None, batch_size: int = 64, damage_thres
   split = split or config.data.test_split or config.data.eval_split
   member_probabilities, labels, mesh_ids = [], None, None
   for workdir in workdirs:
-    stage, variables = export.load_variables(workdir, step)
-    source = stage.open_split(split)
+    stage, variables, _ = trained.load_trained(workdir, step, kind="spherical_cnn")
+    source = datasets.open_split(stage.config.data, split)
     probabilities, member_labels, member_ids = predict(stage, variables, source, batch_size)
     if labels is not None and (member_ids != mesh_ids or not np.array_equal(member_labels, labels)):
       raise ValueError(f"{workdir} reads other {split} maps than {workdirs[0]}: an ensemble's "

@@ -1,4 +1,4 @@
-"""What a workdir guarantees (experiments.workdirs): another stage's or config's run is never
+"""What a workdir guarantees (experiments.workdir.claim): another stage's or config's run is never
 overwritten, one run at a time (a killed run frees it), and links between runs survive a move."""
 
 import json
@@ -12,10 +12,10 @@ import pytest
 
 from configs import embed_tiny
 from configs import pipeline_tiny
-from experiments import config_io
-from experiments import pipeline_lib
-from experiments import train_lib
-from experiments import workdirs
+from experiments.training import chain as pipeline_lib
+from experiments.training import loop as train_lib
+from experiments.workdir import claim as workdirs
+from experiments.workdir import config_io
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

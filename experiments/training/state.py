@@ -1,6 +1,6 @@
 """The train state of every stage, its initialisation and its optimizer.
 
-Kept apart from the training loop (`train_lib`) so that code which only needs a checkpoint's layout
+Kept apart from the training loop (loop.py) so that code which only needs a checkpoint's layout
 (the trainer, benchmarks) does not import the loop, and inference code needs neither.
 """
 
@@ -10,7 +10,7 @@ import flax
 import jax
 import jax.numpy as jnp
 
-from experiments import optimizers
+from experiments.training import optimizers
 
 
 @flax.struct.dataclass

@@ -8,21 +8,15 @@ rotation that took the canonical object to its pose in the view. Templates are k
 workdir as templates.npz.
 """
 
-import os
-import zipfile
-
 import jax
 import numpy as np
 from absl import logging
 
 import data_pipelines
-from experiments import checkpoints
-from experiments import config_io
-from experiments import inference
-from experiments import stages
 from experiments.stages import datasets
-
-TEMPLATES_FILE = "templates.npz"
+from experiments.stages import trained
+from experiments.workdir import inference
+from experiments.workdir import templates_file
 
 
 def _canonical_map(task):
@@ -37,7 +31,7 @@ def _canonical_map(task):
 
 def build_templates(stage, records, class_names, batch_size: int = 64, num_workers: int = 0):
   """{"class_names": (K,), "templates": (K, 2b_k, 2b_k, C_k), "counts": (K,)} from the records'
-  meshes in canonical pose (an embed stage after `load_phi`)."""
+  meshes in canonical pose (an embed model with Φ loaded: `load_trained(..., with_inputs=True)`)."""
   builder = stage.config.data.builder
   results = inference.parallel_map(
       _canonical_map, [(r, builder.bandwidth, tuple(builder.channels)) for r in records],
@@ -59,45 +53,15 @@ def build_templates(stage, records, class_names, batch_size: int = 64, num_worke
           "counts": counts}
 
 
-def save_templates(templates: dict, workdir: str) -> str:
-  path = os.path.join(workdir, TEMPLATES_FILE)
-  np.savez(path + ".tmp.npz", **templates)
-  os.replace(path + ".tmp.npz", path)
-  return path
-
-
-def load_templates(workdir: str) -> dict:
-  """The templates.npz of an embed workdir; ValueError naming the command to build it when it is
-  missing or damaged."""
-  path = os.path.join(workdir, TEMPLATES_FILE)
-  if not os.path.exists(path):
-    raise ValueError(f"{path} not found: build it with `python -m experiments.build_templates "
-                     f"--workdir={workdir}`")
-  try:
-    with np.load(path) as data:
-      templates = {key: data[key] for key in data.files}
-  except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-    raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}): rebuild it with "
-                     f"`python -m experiments.build_templates --workdir={workdir}`") from None
-  missing = {"class_names", "templates", "counts"} - set(templates)
-  if missing:
-    raise ValueError(f"{path} lacks {sorted(missing)}: rebuild it with `python -m "
-                     f"experiments.build_templates --workdir={workdir}`")
-  return templates
-
-
 def build(workdir: str, max_meshes_per_category=None, num_workers: int = 0) -> str:
   """Builds and saves the templates of `workdir`; returns the file's path."""
   datasets.check_max_meshes(max_meshes_per_category)
-  stage = stages.make_stage(config_io.load_config(workdir), workdir)
-  if stage.config.stage != "embed":
-    raise ValueError(f"{workdir} is a {stage.config.stage!r} workdir; templates need an embed one")
-  checkpoints.restore_variables(workdir)  # fails early, with a clear message, if E is missing
-  stage.load_phi()
+  # E's checkpoint is read only to fail early, with a clear message, when E is missing.
+  stage, _, _ = trained.load_trained(workdir, kind="embed", with_inputs=True)
   records, class_names, _ = datasets.mesh_records(
       stage.config.data, "train", max_meshes_per_category=max_meshes_per_category)
   built = build_templates(stage, records, class_names, num_workers=num_workers)
-  path = save_templates(built, workdir)
+  path = templates_file.save_templates(built, workdir)
   print(f"templates of {', '.join(f'{n} ({c})' for n, c in zip(class_names, built['counts']))} "
         f"in {path}", flush=True)
   return path

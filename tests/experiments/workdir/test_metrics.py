@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from tensorboard.backend.event_processing import event_accumulator
 
-from experiments import metrics
+from experiments.workdir import metrics
 
 
 def read_events(workdir):

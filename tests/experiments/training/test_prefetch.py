@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import data_pipelines
-from experiments import prefetch
+from experiments.training import prefetch
 
 SOURCE = [{"x": np.float32(i)} for i in range(10)]
 

@@ -1,0 +1,1 @@
+"""What trained models are measured and shown by: pose, classification, templates, synthesis."""
