@@ -23,7 +23,7 @@ def encoder_decoder_model(size: str) -> ml_collections.ConfigDict:
   network G and the regression baseline take their sizes from it."""
   paper = size == "paper"
   model = ml_collections.ConfigDict()
-  model.architecture = "encoder_decoder"  # experiments.stages.embed.ARCHITECTURES
+  model.architecture = "encoder_decoder"  # experiments.stages.embed_model.ARCHITECTURES
   model.width = 64 if paper else 16  # channels of the stem; the encoder doubles them
   model.max_width = 256 if paper else 64  # channel cap (and the decoder's 4x4 channels)
   model.code_size = 1024 if paper else 256  # the 1x1 code between image and sphere
@@ -37,7 +37,7 @@ def lifted_model(size: str) -> ml_collections.ConfigDict:
   front-hemisphere grid point, a global code for the hidden side, spherical blocks."""
   paper = size == "paper"
   model = ml_collections.ConfigDict()
-  model.architecture = "lifted"  # experiments.stages.embed.ARCHITECTURES
+  model.architecture = "lifted"  # experiments.stages.embed_model.ARCHITECTURES
   model.width = 64 if paper else 16  # image CNN channels at S/2 (2x at S/4, 4x at S/8)
   model.code_size = 512 if paper else 128  # the global code (the hidden side's only source)
   model.sphere_width = 128 if paper else 32  # channels of the maps on the target grid
