@@ -26,6 +26,7 @@ import os
 import jax
 import ml_collections
 import numpy as np
+from absl import logging
 
 from data_pipelines import examples as examples_lib
 from equivariant_embeddings import sphere
@@ -150,6 +151,10 @@ def _evaluate_tasks(views, rotations, pairs, options, up_axis, class_names, resu
   returns E's IB estimates and errors."""
   every_view = (np.arange(len(rotations)),) * 2
   tasks = {pose_methods.ABSOLUTE: every_view, **pairs} if views.templates is not None else pairs
+  # CB needs two meshes of a class: with one mesh per class it has no pairs and no rows.
+  for task in [task for task, (index_a, _) in tasks.items() if not len(index_a)]:
+    logging.warning("%s %s: no pairs (CB needs two meshes of a class); no rows", task, views.mode)
+    del tasks[task]
   fold = up_axis if options.fold_symmetry else None
   e_on_ib = None
   for task, (index_a, index_b) in tasks.items():

@@ -178,6 +178,16 @@ def test_evaluate_pose_writes_its_tables_and_figures(trained_embed, tmp_path, ti
   assert again["rows"] == summary["rows"]
 
 
+def test_one_mesh_per_class_gives_no_cross_instance_rows(trained_embed, tmp_path):
+  # CB pairs two meshes of a class: with one mesh per class there are none, and the evaluation
+  # reports the other tasks instead of failing (it raised "need at least one array to stack").
+  _, workdir, _ = trained_embed
+  summary = pose_evaluation.evaluate(workdir, output_dir=str(tmp_path / "one"), num_workers=1,
+                                     max_meshes_per_category=1, modes=["3dof"])
+  tasks = {r["task"] for r in summary["rows"]}
+  assert "CB" not in tasks and {"IB", "I2M"} <= tasks
+
+
 def test_evaluate_pose_binary(trained_embed, tmp_path, binary_env):
   _, workdir, _ = trained_embed
   env = binary_env()
