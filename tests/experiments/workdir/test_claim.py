@@ -17,7 +17,7 @@ from experiments.training import loop as train_lib
 from experiments.workdir import claim as workdirs
 from experiments.workdir import config_io
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 def snapshot(directory):
@@ -103,7 +103,7 @@ def test_a_second_run_is_refused_while_the_first_holds_the_workdir(tiny_config, 
 
 def test_a_killed_run_does_not_leave_the_workdir_locked(tmp_path):
   holder = subprocess.Popen(
-      [sys.executable, "-c", "import sys, time; from experiments import workdirs\n"
+      [sys.executable, "-c", "import sys, time; from experiments.workdir import claim as workdirs\n"
        "with workdirs.lock(sys.argv[1]):\n  print('locked', flush=True); time.sleep(120)",
        str(tmp_path)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
   try:
