@@ -124,10 +124,7 @@ def _check_rotation(rotation) -> np.ndarray:
 
 def sphere_directions(bandwidth: int) -> np.ndarray:
   """Unit vectors of the Driscoll–Healy grid points, shape (2b, 2b, 3) [colatitude, longitude, xyz]."""
-  theta = grid.colatitudes(bandwidth)[:, None]
-  phi = grid.longitudes(bandwidth)[None, :]
-  return np.stack(np.broadcast_arrays(np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi),
-                                      np.cos(theta)), axis=-1)
+  return grid.grid_points(bandwidth)
 
 
 def spherical_map(mesh, bandwidth: int = 32, channels=("distance",), rotation=None) -> np.ndarray:

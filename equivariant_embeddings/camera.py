@@ -56,9 +56,7 @@ def grid_pixels(b: int, image_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     (rows, cols, front): (2b, 2b) float64 continuous pixel coordinates of each grid point in an
     S × S view, and a (2b, 2b) bool mask of the front hemisphere. Cached, read-only.
   """
-  b = grid.check_bandwidth(b)
-  theta, phi = np.meshgrid(grid.colatitudes(b), grid.longitudes(b), indexing="ij")
-  points = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)], -1)
+  points = grid.grid_points(b)
   rows, cols = project(points, image_size)
   front = points[..., 2] > 0
   for array in (rows, cols, front):

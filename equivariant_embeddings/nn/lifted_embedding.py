@@ -29,7 +29,6 @@ from equivariant_embeddings.nn import activations
 from equivariant_embeddings.nn import batch_norm
 from equivariant_embeddings.nn import conv
 from equivariant_embeddings.nn import embedding
-from equivariant_embeddings.nn.spherical_padding import spherical_pad
 from equivariant_embeddings.sphere import grid
 
 SPHERE_LAYERS = ("spherical", "planar")  # the layer kinds of a sphere block
@@ -116,8 +115,7 @@ class SphereBlock(nn.Module):
       if kind == "spherical":
         h = conv.SphericalConv(channels, self.num_anchors, name=f"layer_{index}")(h)
       else:
-        h = nn.Conv(channels, (3, 3), padding="VALID", use_bias=False,
-                    name=f"layer_{index}")(spherical_pad(h, 1))
+        h = embedding.spherical_conv3x3(channels, f"layer_{index}")(h)
       h = batch_norm.SphericalBatchNorm(name=f"norm_{index}")(h, train)
       if index < len(self.layers) - 1:
         h = act(h)

@@ -7,6 +7,7 @@ orthonormal complex harmonics with the Condon–Shortley phase; ZYZ Euler angles
 
 from equivariant_embeddings.sphere.grid import area_weights
 from equivariant_embeddings.sphere.grid import colatitudes
+from equivariant_embeddings.sphere.grid import grid_points
 from equivariant_embeddings.sphere.grid import longitudes
 from equivariant_embeddings.sphere.grid import quadrature_weights
 from equivariant_embeddings.sphere.rotate import rotate_coefficients

@@ -62,3 +62,13 @@ def area_weights(b: int) -> np.ndarray:
   b = check_bandwidth(b)
   s = np.sin(colatitudes(b))
   return _read_only(s / s.mean())
+
+
+@functools.lru_cache(maxsize=None)
+def grid_points(b: int) -> np.ndarray:
+  """Unit vectors (sin θ cos φ, sin θ sin φ, cos θ) of the grid points, shape (2b, 2b, 3), float64
+  [colatitude, longitude, xyz]."""
+  b = check_bandwidth(b)
+  theta, phi = colatitudes(b)[:, None], longitudes(b)[None, :]
+  return _read_only(np.stack(np.broadcast_arrays(np.sin(theta) * np.cos(phi),
+                                                 np.sin(theta) * np.sin(phi), np.cos(theta)), -1))

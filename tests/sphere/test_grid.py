@@ -55,3 +55,12 @@ def test_tables_are_read_only_and_cached():
 def test_bad_bandwidth(bad):
   with pytest.raises(ValueError, match="bandwidth"):
     sphere.colatitudes(bad)
+
+
+def test_grid_points_are_the_unit_vectors_at_the_grid_angles():
+  points = sphere.grid_points(4)
+  assert points.shape == (8, 8, 3) and not points.flags.writeable
+  np.testing.assert_allclose(np.linalg.norm(points, axis=-1), 1, atol=1e-15)
+  np.testing.assert_allclose(points[:, 0, 2], np.cos(sphere.colatitudes(4)), atol=1e-15)
+  np.testing.assert_allclose(np.arctan2(points[3, :, 1], points[3, :, 0]) % (2 * np.pi),
+                             sphere.longitudes(4), atol=1e-12)
