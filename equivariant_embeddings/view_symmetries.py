@@ -31,7 +31,9 @@ def _select(candidates, index):
   return jnp.sum(jnp.where(one_hot.reshape(shape), candidates, 0), axis=0).astype(candidates.dtype)
 
 
-def _check(images, maps, quarter_turns, mirror) -> None:
+def _check(images, maps, **per_image) -> None:
+  """ValueError unless images are (batch, S, S, C), maps (if given) (batch, 2b, 2b, C') with 2b a
+  multiple of 4, and each of `per_image` (name=array or None) is (batch,)."""
   if images.ndim != 4 or images.shape[1] != images.shape[2]:
     raise ValueError(f"images must be (batch, S, S, C); got shape {images.shape}")
   if maps is not None and (maps.ndim != 4 or maps.shape[1] != maps.shape[2]
@@ -39,7 +41,7 @@ def _check(images, maps, quarter_turns, mirror) -> None:
     raise ValueError(f"maps must be (batch, 2b, 2b, C) with 2b a multiple of 4 (a quarter turn is "
                      f"a whole number of longitudes) and the images' batch {images.shape[0]}; got "
                      f"shape {maps.shape}")
-  for value, name in ((quarter_turns, "quarter_turns"), (mirror, "mirror")):
+  for name, value in per_image.items():
     if value is not None and value.shape != images.shape[:1]:
       raise ValueError(f"{name} must be ({images.shape[0]},), one per image; got {value.shape}")
 
@@ -60,7 +62,7 @@ def transform_views_and_maps(images, maps, quarter_turns, mirror=None):
   maps = None if maps is None else jnp.asarray(maps)
   quarter_turns = jnp.asarray(quarter_turns) % 4
   mirror = None if mirror is None else jnp.asarray(mirror, bool)
-  _check(images, maps, quarter_turns, mirror)
+  _check(images, maps, quarter_turns=quarter_turns, mirror=mirror)
   if mirror is not None:
     images = jnp.where(mirror[:, None, None, None], jnp.flip(images, axis=2), images)
   images = _select(jnp.stack([jnp.rot90(images, k, axes=(1, 2)) for k in range(4)]),
@@ -102,7 +104,7 @@ def turn_views(images, angles):
     (batch, S, S, C) turned views, same dtype.
   """
   images, angles = jnp.asarray(images), jnp.asarray(angles, jnp.float32)
-  _check(images, None, angles, None)
+  _check(images, None, angles=angles)
   size = images.shape[1]
   centre = (size - 1) / 2
   rows, cols = jnp.meshgrid(jnp.arange(size, dtype=jnp.float32),

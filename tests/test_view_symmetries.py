@@ -121,5 +121,5 @@ def test_turn_views_and_maps_checks_shapes():
   with pytest.raises(ValueError, match="maps must be"):
     view_symmetries.turn_views_and_maps(np.zeros((2, 8, 8, 1)), np.zeros((3, 8, 8, 1)),
                                         np.zeros(2, int))
-  with pytest.raises(ValueError, match="quarter_turns must be"):
+  with pytest.raises(ValueError, match=r"angles must be \(2,\), one per image; got \(3,\)"):
     view_symmetries.turn_views(np.zeros((2, 8, 8, 1)), np.zeros(3))
