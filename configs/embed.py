@@ -77,9 +77,6 @@ def get_config(arg: str = "laptop") -> ml_collections.ConfigDict:
   config.view_augmentation = "none"  # training pairs moved by random view symmetries: "none",
   # "quarter_turns" (about the camera axis), "quarter_turns_and_mirror" or "in_plane_turns" (about
   # the camera axis by any multiple of 360°/2b: 2b pairs per view; 3DOF only)
-  config.stored_targets = False  # compute Φ's targets once per example into
-  # <workdir>/stored_targets (float16) and train from them: faster CPU steps (BENCHMARKS.md), in-plane
-  # turns then by the target grid's 360°/2b_k; single-process runs only
   config.huber_delta = 1.0  # breakpoint of the area-weighted Huber loss (targets are normalised)
   config.pose_eval_pairs = 64  # validation pairs whose relative-pose error each evaluation reports
 

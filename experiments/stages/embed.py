@@ -4,7 +4,7 @@ views (docs/conventions.md, 'Training stages'; the model side: embed_model.py).
 Each example holds a rendered view and the spherical map of the same rotated mesh. The target is
 Φ_k(map): the feature maps of block k (`config.target_layer`) of a trained spherical CNN, computed as
 Φ was trained (band-limited input, inference batch norm) inside the train step, normalised per
-channel; or, with `config.stored_targets`, once per example before training (stored_targets.py). The embedding network E (`nn.EmbeddingNet`) learns to predict it from the view with an
+channel. The embedding network E (`nn.EmbeddingNet`) learns to predict it from the view with an
 area-weighted Huber loss. Φ's variables are constants of the step: not trained, not in E's
 checkpoints.
 
@@ -29,7 +29,6 @@ from experiments.stages import apply
 from experiments.stages import augmentation
 from experiments.stages import datasets
 from experiments.stages import dependencies
-from experiments.stages import stored_targets
 from experiments.stages import trained
 from experiments.stages.embed_model import EmbedModel
 from experiments.stages.embed_model import TARGETS_FILE
@@ -58,17 +57,13 @@ def target_statistics(targets) -> tuple[np.ndarray, np.ndarray]:
 class EmbedStage(EmbedModel):
   """Area-weighted Huber regression of normalised Φ_k(sphere) from `image` (batch, S, S, 1)."""
 
+  batch_keys = ("image", "sphere")
+
   def __init__(self, config, workdir: str | None = None):
     super().__init__(config, workdir)
     self._pose_pairs = None
     self._embed_fn = jax.jit(self.features)  # the pose metric's, compiled once
     self.augmentation = augmentation.from_config(config, augmentation.EMBED_AUGMENTATIONS)
-    self.stored = bool(config.get("stored_targets", False))
-    if self.stored and jax.process_count() > 1:
-      raise ValueError("config.stored_targets is for single-process runs (each process would "
-                       "write the files); multi-host runs compute Φ's targets in the step")
-    # Stored targets travel with the views; otherwise the maps do and Φ runs in the step.
-    self.batch_keys = ("image", stored_targets.TARGET if self.stored else "sphere")
 
   def prerequisites(self) -> list:
     """[(Φ's config, its workdir)] when config.phi_workdir is empty (Φ is trained there first)."""
@@ -111,27 +106,20 @@ class EmbedStage(EmbedModel):
       raise ValueError(f"{self.workdir} regresses {self._targets['layer']}, the config asks for "
                        f"{self.config.target_layer}: use a new workdir")
     self._pose_pairs = self._fixed_pairs(sources["eval"])
-    if self.stored:
-      targets_fn = jax.jit(self.targets)
-      for role, source in sources.items():
-        split = self.config.data[f"{role}_split"]
-        path = os.path.join(self.workdir, stored_targets.STORED_TARGETS_DIR, f"{split}.npy")
-        sources[role] = stored_targets.StoredTargetsSource(source, stored_targets.stored_targets(
-            targets_fn, source, path, self.model_shape))
     return sources
 
   def warm_start_variables(self):
     return None  # always starts from init_variables
 
   def per_example_losses(self, variables, batch, rng, train: bool, step=None):
-    """Area-weighted Huber loss and relative error per example of {"image", "sphere"} (or stored
-    "target"); in training, each pair first moved by a random symmetry of config.view_augmentation
-    (which moves a stored target as it moves the map: Φ commutes with it)."""
+    """Area-weighted Huber loss and relative error per example of {"image", "sphere"}; in training,
+    each pair first moved by a random symmetry of config.view_augmentation."""
     del step  # the loss is the same at every step
-    images, maps = batch["image"], batch[self.batch_keys[1]]
+    images, spheres = batch["image"], batch["sphere"]
     if train:
-      images, maps = augmentation.augment_views_and_maps(images, maps, rng, self.augmentation)
-    targets = maps if self.stored else jax.lax.stop_gradient(self.targets(maps))
+      images, spheres = augmentation.augment_views_and_maps(images, spheres, rng,
+                                                            self.augmentation)
+    targets = jax.lax.stop_gradient(self.targets(spheres))
     predictions, new_model_state = apply.apply_model(self.model, variables, images, train)
     per_example = losses.area_weighted_huber(predictions, targets, self.config.huber_delta)
     weights = jnp.asarray(sphere.area_weights(targets.shape[1] // 2), jnp.float32)[:, None, None]

@@ -1,5 +1,4 @@
-"""Smoke test of benchmarks/bench_embed.py on the tiny embed config: every timing line printed,
-the stored-target step among them."""
+"""Smoke test of benchmarks/bench_embed.py on the tiny embed config: every timing line printed."""
 
 import os
 import subprocess
@@ -14,5 +13,4 @@ def test_benchmark_runs_on_the_tiny_config(binary_env):
        "--repeats=1", "--pairs=2"], cwd=REPO_ROOT, env=binary_env(), capture_output=True, text=True,
       check=True, timeout=600).stdout
   assert "train step, batch 8:" in out and "Φ's targets" in out
-  assert "train step from stored targets:" in out and "images/s (" in out
   assert "relative_pose, 2 pairs:" in out
