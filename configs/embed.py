@@ -42,8 +42,9 @@ def lifted_model(size: str) -> ml_collections.ConfigDict:
   model.code_size = 512 if paper else 128  # the global code (the hidden side's only source)
   model.sphere_width = 128 if paper else 32  # channels of the maps on the target grid
   model.sphere_blocks = 6 if paper else 3  # residual blocks on the target grid
-  model.sphere_layers = ("spherical", "planar", "spherical")  # layers of each block: exactly
-  # equivariant SphericalConv or a 3x3 planar conv of spherically padded maps
+  model.sphere_layers = ("spherical", "spherical", "spherical")  # layers of each block: exactly
+  # equivariant SphericalConv or "planar" 3x3 convs of spherically padded maps (all-spherical fits
+  # best and runs fastest; BENCHMARKS.md, 'Which layers on the sphere')
   model.num_anchors = 6  # filter anchors of the spherical convolutions
   model.quarter_turn_average = "inference"  # average E over the 4 quarter turns of the view:
   # "never", "inference" (exact quarter turns at 4x inference cost) or "always"

@@ -101,7 +101,7 @@ class SphereBlock(nn.Module):
     num_anchors: filter anchors of the spherical convolutions.
     activation: a name in activations.ACTIVATIONS.
   """
-  layers: tuple = ("spherical", "planar", "spherical")
+  layers: tuple = ("spherical", "spherical", "spherical")
   num_anchors: int = 6
   activation: str = "relu"
 
@@ -146,7 +146,7 @@ class LiftedEmbeddingNet(nn.Module):
   code_size: int = 128
   sphere_width: int = 32
   sphere_blocks: int = 3
-  sphere_layers: tuple = ("spherical", "planar", "spherical")
+  sphere_layers: tuple = ("spherical", "spherical", "spherical")
   num_anchors: int = 6
   quarter_turn_average: str = "never"
   activation: str = "relu"
