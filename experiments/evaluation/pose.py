@@ -29,7 +29,6 @@ import numpy as np
 from absl import logging
 
 from data_pipelines import examples as examples_lib
-from equivariant_embeddings import sphere
 from experiments.evaluation import pose_methods
 from experiments.evaluation import pose_report
 from experiments.evaluation import pose_views
@@ -163,10 +162,7 @@ def _evaluate_tasks(views, rotations, pairs, options, up_axis, class_names, resu
       if estimate is None:
         continue
       estimates, confidences = estimate
-      if task == pose_methods.ABSOLUTE:  # against the canonical frame, never folded
-        errors = np.asarray(sphere.rotation_angle_deg(estimates, rotations), np.float64)
-      else:
-        errors = pose_methods.pose_errors(estimates, rotations[index_a], rotations[index_b], fold)
+      errors = pose_methods.task_errors(task, estimates, rotations, index_a, index_b, fold)
       results.add(errors, views, index_a, class_names, method, task, confidences)
       if (method, task) == (pose_methods.RANKED, "IB"):
         e_on_ib = (estimates, errors)

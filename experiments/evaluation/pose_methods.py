@@ -179,6 +179,16 @@ RANKED = "E"  # the method whose confidences are reported by quartile
 ORACLE = "oracle Φ(map)"  # drawn dashed in the CDFs
 
 
+def task_errors(task: str, estimates, rotations, index_a, index_b, fold_up_axis=None):
+  """Angles (P,) in degrees of a task's estimates: relative tasks against R_b R_aᵀ of the pairs
+  (index_a, index_b) of `rotations` (N, 3, 3); ABSOLUTE against R_a itself (the template is the
+  canonical pose). With fold_up_axis, the smaller error over the half turn S about the up axis of
+  the object's own frame (R_b S R_aᵀ, or R_a S)."""
+  if task == ABSOLUTE:
+    return pose_errors(estimates, np.eye(3), rotations[index_a], fold_up_axis)
+  return pose_errors(estimates, rotations[index_a], rotations[index_b], fold_up_axis)
+
+
 def pose_errors(estimates, rotation_a, rotation_b, fold_up_axis=None):
   """Angles (P,) in degrees between estimates and R_b R_aᵀ; with fold_up_axis ("z"/"y"), the
   smaller of that and the error against R_b S R_aᵀ, S the 180° turn about the up axis."""

@@ -52,3 +52,25 @@ def test_unknown_methods_and_options_are_named():
     pose.evaluate("/nonexistent/workdir", methods=("mine",))
   with pytest.raises(ValueError, match="unknown pose evaluation option 'pairs'"):
     pose.evaluate("/nonexistent/workdir", pairs=3)
+
+
+@pytest.mark.parametrize("up_axis", ["z", "y"])
+def test_folding_forgives_exactly_the_half_turn_about_the_up_axis(up_axis):
+  """An estimate off by the object's half turn S about its up axis errs by 180°, and by 0° folded;
+  relative tasks against R_b S R_aᵀ, absolute pose against R_a S (the template is canonical). Any
+  other error is kept: folding never lowers an estimate off by a turn about another axis."""
+  rotations = np.asarray(sphere.random_rotations(jax.random.PRNGKey(3), 6), np.float64)
+  half_turn = pose_methods.UP_AXES[up_axis]
+  a, b = np.arange(3), np.arange(3, 6)
+  other = np.diag([1.0, -1.0, -1.0]) if up_axis == "z" else np.diag([-1.0, -1.0, 1.0])
+  cases = {"IB": (rotations[b] @ half_turn @ np.swapaxes(rotations[a], -1, -2),
+                  rotations[b] @ other @ np.swapaxes(rotations[a], -1, -2)),
+           pose_methods.ABSOLUTE: (rotations[a] @ half_turn, rotations[a] @ other)}
+  for task, (flipped, wrong) in cases.items():
+    unfolded = pose_methods.task_errors(task, flipped, rotations, a, b)
+    folded = pose_methods.task_errors(task, flipped, rotations, a, b, up_axis)
+    # float32 angles at 0° and 180°: an error ε ~ 1e-6 in the cosine moves arccos by √(2ε) ≈ 0.08°.
+    np.testing.assert_allclose(unfolded, 180.0, atol=0.2)
+    np.testing.assert_allclose(folded, 0.0, atol=0.2)
+    np.testing.assert_allclose(pose_methods.task_errors(task, wrong, rotations, a, b, up_axis),
+                               180.0, atol=0.2)
