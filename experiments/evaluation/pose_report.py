@@ -2,6 +2,7 @@
 sheets (the library of experiments.evaluate_pose writes them with these)."""
 
 import csv
+import textwrap
 
 import matplotlib
 import numpy as np
@@ -113,8 +114,10 @@ def plot_cdfs(errors: dict, path: str, title: str) -> None:
     ax.set_title(mode.upper())
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-  fig.suptitle(title)
-  fig.tight_layout()
+  # Wrapped to the figure's width: the title names the workdir, which can be long.
+  lines = textwrap.wrap(title, 75 * len(modes))
+  fig.suptitle("\n".join(lines), fontsize=9)
+  fig.tight_layout(rect=(0, 0, 1, 1 - 0.16 * len(lines) / fig.get_figheight()))
   fig.savefig(path, dpi=100)
   plt.close(fig)
 
