@@ -110,11 +110,8 @@ def align(f, g, top_k: int | None = None, grid_bandwidth: int | None = None,
   """
   if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
     raise ValueError(f"top_k must be None or an integer >= 1, got {top_k!r}")
-  if confidence not in CONFIDENCES:
-    raise ValueError(f"confidence must be one of {CONFIDENCES}, got {confidence!r}")
+  check_confidence(confidence, top_k)
   if confidence == "margin":
-    if top_k is not None:
-      raise ValueError("the margin confidence ranks single estimates: use top_k=None")
     rotation, peak, margin = align_with_margin(f, g, grid_bandwidth)
     return rotation, margin
   if top_k is None:
@@ -143,6 +140,15 @@ def align_with_margin(f, g, grid_bandwidth: int | None = None):
   cosines = peaks / jnp.maximum(norms, jnp.finfo(norms.dtype).tiny)[..., None]
   runner_up = jnp.maximum(cosines[..., 1], -1.0)  # −inf when missing
   return rotations[..., 0, :, :], cosines[..., 0], cosines[..., 0] - runner_up
+
+
+def check_confidence(confidence: str, top_k: int | None = None) -> None:
+  """ValueError unless `confidence` is one of CONFIDENCES and, for "margin", top_k is None."""
+  if confidence not in CONFIDENCES:
+    raise ValueError(f"confidence must be one of {CONFIDENCES}, got {confidence!r}")
+  if confidence == "margin" and top_k is not None:
+    raise ValueError(f"confidence must be one of {CONFIDENCES}, and 'margin' ranks single "
+                     f"estimates: use top_k=None (got top_k={top_k!r})")
 
 
 def relative_pose(embed, img_a, img_b, *, image_size: int, top_k: int | None = None,

@@ -96,9 +96,7 @@ def load_relative_pose(workdir: str, step: int | None = None, top_k: int | None 
                                                                   image_size=image_size))
   else:
     embed = lambda images: stage.features(variables, images, "embedding")
-    if confidence not in pose.CONFIDENCES or (confidence == "margin" and top_k is not None):
-      raise ValueError(f"confidence must be one of {pose.CONFIDENCES} ('margin' with top_k=None); "
-                       f"got {confidence!r} with top_k={top_k}")
+    pose.check_confidence(confidence, top_k)  # at load time, not at the first (jitted) call
     estimate = jax.jit(lambda a, b: pose.relative_pose(
         embed, a, b, image_size=image_size, top_k=top_k, grid_bandwidth=grid_bandwidth,
         confidence=confidence))
