@@ -71,9 +71,9 @@ def main(argv):
       raise app.UsageError(f"--run must be label=workdir, got {run!r}")
     batch = config_io.load_config(workdir).batch_size
     curve = read_curve(workdir)
-    images = [r["step"] * batch / 1000 for r in curve]
-    pose_axis.plot(images, [r["pose_median"] for r in curve], marker="o", label=label)
-    error_axis.plot(images, [r["relative_error"] for r in curve], marker="o", label=label)
+    images = np.asarray([r["step"] * batch for r in curve], np.float64)
+    pose_axis.plot(images / 1000, [r["pose_median"] for r in curve], marker="o", label=label)
+    error_axis.plot(images / 1000, [r["relative_error"] for r in curve], marker="o", label=label)
     if _FIT_TARGET.value is not None:
       fits.append((label, _fit_run(pose_axis, images, curve)))
     for r in curve:
@@ -100,9 +100,9 @@ def main(argv):
   print(f"wrote {_OUT.value}")
 
 
-def _fit_run(axis, images_k, curve):
-  """((a, b), images seen) of a run's log-linear fit from --fit_from on; drawn dashed."""
-  images = np.asarray(images_k) * 1000
+def _fit_run(axis, images, curve):
+  """((a, b), images seen) of a run's log-linear fit from --fit_from on; drawn dashed (in thousands,
+  as the curves). images: (N,) images seen at each evaluation of `curve`."""
   later = images >= _FIT_FROM.value * images[-1]
   if later.sum() < 2:
     raise app.UsageError(f"fewer than two evaluations after --fit_from={_FIT_FROM.value} of the run")
